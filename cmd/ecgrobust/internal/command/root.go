@@ -1,0 +1,91 @@
+// Package command is the ecgrobust command tree. Each command lives in its
+// own file with an Options struct and an injectable run function; the
+// library packages do the work.
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Version is the harness version, set at build time with
+// -ldflags "-X github.com/ecgrobust/ecgrobust/cmd/ecgrobust/internal/command.Version=…".
+var Version = "0.1.0-dev"
+
+// Factory holds the streams and lazily built dependencies commands share,
+// so command tests never start a plugin.
+type Factory struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// IsTerminal reports whether Stderr is an interactive terminal.
+	IsTerminal bool
+}
+
+const rootLong = `ecgrobust tests whether an ECG rhythm classifier survives the adversarial
+attacks of Han et al. 2020 (Nature Medicine 26:360): smoothed adversarial
+perturbations (SAP), PGD and collating. A YAML spec fixes the data, model,
+attacks, budgets, seeds and acceptance criteria; a run ends PASS, FAIL or
+INCONCLUSIVE.
+
+Exit codes:
+  0  PASS: every criterion holds
+  1  FAIL: a criterion does not hold
+  2  INCONCLUSIVE: a criterion could not be evaluated
+  3  invalid spec, flags or arguments
+  4  runtime error (plugin, data or I/O)`
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "ecgrobust",
+		Short:         "Adversarial robustness harness for ECG rhythm classifiers",
+		Long:          rootLong,
+		Example:       "  ecgrobust run specs/ci-gate-quick.yaml --out out/",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(f.Stdin)
+	root.SetOut(f.Stdout)
+	root.SetErr(f.Stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageErrorf("%w", err)
+	})
+	root.AddCommand(
+		newCmdVersion(f),
+	)
+	return root
+}
+
+// Main runs ecgrobust with os.Args and returns the exit code.
+func Main() ExitCode {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := &Factory{
+		Stdin:      os.Stdin,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		IsTerminal: isTerminal(os.Stderr),
+	}
+	return execute(ctx, NewRootCmd(f), f.Stderr)
+}
+
+// execute runs root and maps its error to an exit code.
+func execute(ctx context.Context, root *cobra.Command, stderr io.Writer) ExitCode {
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitPass
+	}
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "ecgrobust: %v\n", err)
+	return codeOf(err)
+}
