@@ -1,0 +1,231 @@
+package chart
+
+import (
+	"bytes"
+	"encoding/xml"
+	"image/png"
+	"io"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestAxisTicks(t *testing.T) {
+	tests := []struct {
+		name   string
+		lo, hi float64
+		n      int
+		exact  bool
+		want   []string
+		wantLo float64
+		wantHi float64
+	}{
+		{name: "unit interval", lo: 0, hi: 1, n: 5, want: []string{"0.0", "0.2", "0.4", "0.6", "0.8", "1.0"}, wantLo: 0, wantHi: 1},
+		{name: "widened", lo: 0.13, hi: 0.87, n: 4, want: []string{"0.0", "0.2", "0.4", "0.6", "0.8", "1.0"}, wantLo: 0, wantHi: 1},
+		{name: "microvolts", lo: -10, hi: 10, n: 4, want: []string{"-10", "-5", "0", "5", "10"}, wantLo: -10, wantHi: 10},
+		{name: "flat", lo: 3, hi: 3, n: 5, want: []string{"2.5", "3.0", "3.5", "4.0"}, wantLo: 2.4, wantHi: 4},
+		{name: "exact keeps ends", lo: 2, hi: 6.997, n: 10, exact: true,
+			want: []string{"2.0", "2.5", "3.0", "3.5", "4.0", "4.5", "5.0", "5.5", "6.0", "6.5", ""}, wantLo: 2, wantHi: 6.997},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := axisTicks(tt.lo, tt.hi, tt.n, tt.exact)
+			var got []string
+			for _, tk := range a.ticks {
+				got = append(got, tk.Label)
+			}
+			if tt.name != "flat" && strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("labels = %q, want %q", got, tt.want)
+			}
+			const tol = 1e-9
+			if tt.name != "flat" && (math.Abs(a.lo-tt.wantLo) > tol || math.Abs(a.hi-tt.wantHi) > tol) {
+				t.Errorf("range = [%v, %v], want [%v, %v]", a.lo, a.hi, tt.wantLo, tt.wantHi)
+			}
+			if a.ticks[0].Value < a.lo-tol || a.ticks[len(a.ticks)-1].Value > a.hi+tol {
+				t.Errorf("ticks %v..%v outside range [%v, %v]", a.ticks[0].Value, a.ticks[len(a.ticks)-1].Value, a.lo, a.hi)
+			}
+			if a.hi <= a.lo {
+				t.Errorf("empty range [%v, %v]", a.lo, a.hi)
+			}
+		})
+	}
+}
+
+func TestDecimateKeepsEnvelope(t *testing.T) {
+	n := 9000
+	x, y := make([]float64, n), make([]float64, n)
+	for i := range x {
+		x[i] = float64(i) / 300
+		y[i] = math.Sin(float64(i) / 50)
+		if i%97 == 0 {
+			y[i] = 5 // a spike that must survive
+		}
+	}
+	y[4321] = -7
+	dx, dy := decimate(x, y, 300)
+	if len(dx) > 3*300+1 || len(dx) != len(dy) {
+		t.Fatalf("decimated to %d/%d points, want ≤ %d", len(dx), len(dy), 3*300+1)
+	}
+	lo, hi, _ := bounds(dy)
+	if lo != -7 || hi != 5 {
+		t.Errorf("envelope [%v, %v], want [-7, 5]", lo, hi)
+	}
+	for i := 1; i < len(dx); i++ {
+		if dx[i] <= dx[i-1] {
+			t.Fatalf("x not increasing at %d: %v then %v", i, dx[i-1], dx[i])
+		}
+	}
+	if dx[0] != x[0] || dx[len(dx)-1] != x[n-1] {
+		t.Errorf("ends %v..%v, want %v..%v", dx[0], dx[len(dx)-1], x[0], x[n-1])
+	}
+}
+
+func syntheticTrace(n int) Trace {
+	tr := Trace{EpsilonUV: 10}
+	for i := 0; i < n; i++ {
+		s := 1 + float64(i)/300
+		o := 1.2 * math.Exp(-math.Pow(math.Mod(s, 0.8)-0.4, 2)/0.0005)
+		p := 10.0
+		if (i/7)%2 == 0 {
+			p = -10
+		}
+		tr.Time = append(tr.Time, s)
+		tr.Original = append(tr.Original, o)
+		tr.PerturbationUV = append(tr.PerturbationUV, p)
+		tr.Adversarial = append(tr.Adversarial, o+p/1000)
+	}
+	return tr
+}
+
+// wellFormed parses b as XML and returns the text of every <text> element.
+func wellFormed(t *testing.T, b []byte) []string {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(b))
+	var texts []string
+	inText := false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed XML: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			inText = tok.Name.Local == "text"
+		case xml.CharData:
+			if inText {
+				texts = append(texts, string(tok))
+			}
+		case xml.EndElement:
+			inText = false
+		}
+	}
+	return texts
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTraceSVG(t *testing.T) {
+	tr := syntheticTrace(1500)
+	tr.AdversarialName = "adversarial <SAP & co>"
+	b, err := tr.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := wellFormed(t, b)
+	for _, want := range []string{"Time (s)", "Amplitude (mV)", "Perturbation (µV)", "original", "adversarial <SAP & co>", "±ε = 10 µV", "1.0", "5.5", "-10"} {
+		if !contains(texts, want) {
+			t.Errorf("SVG lacks text %q", want)
+		}
+	}
+	if got := bytes.Count(b, []byte("<svg")); got != 3 {
+		t.Errorf("%d <svg> elements, want 3 (document + two panels)", got)
+	}
+}
+
+func TestTracePanelsAligned(t *testing.T) {
+	tr := syntheticTrace(600)
+	top, bottom, err := tr.panels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt := top.tickLabelWidth() + top.padRight
+	wb := bottom.tickLabelWidth() + bottom.padRight
+	if wt != wb || wt == 0 {
+		t.Errorf("label column widths %d and %d differ (or are zero): plots would not line up", wt, wb)
+	}
+}
+
+func TestTracePNG(t *testing.T) {
+	tr := syntheticTrace(900)
+	tr.Width, tr.TopHeight, tr.BottomHeight = 600, 200, 150
+	b, err := tr.PNG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := img.Bounds(); got.Dx() != 600 || got.Dy() != 350 {
+		t.Errorf("PNG is %dx%d, want 600x350", got.Dx(), got.Dy())
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tr := syntheticTrace(100)
+	tr.PerturbationUV = tr.PerturbationUV[:50]
+	if _, err := tr.SVG(); err == nil || !strings.Contains(err.Error(), "perturbation 50") {
+		t.Errorf("mismatched trace: err = %v, want length error", err)
+	}
+	if _, err := (Bars{Categories: []string{"N", "A"}, Series: []BarSeries{{Name: "x", Values: []float64{1}}}}).SVG(); err == nil {
+		t.Error("bars with too few values: no error")
+	}
+	if _, err := (Line{Series: []Series{{Name: "nan", X: []float64{math.NaN()}, Y: []float64{1}}}}).SVG(); err == nil {
+		t.Error("line without finite points: no error")
+	}
+	if _, err := (Line{Series: []Series{{X: []float64{1, 2}, Y: []float64{1}}}}).SVG(); err == nil {
+		t.Error("line with mismatched lengths: no error")
+	}
+}
+
+func TestLineAndBarsSVG(t *testing.T) {
+	l := Line{XLabel: "ε (µV)", YLabel: "Success rate", YRange: &[2]float64{0, 1}, Series: []Series{
+		{Name: "SAP", X: []float64{10}, Y: []float64{0.53}, Dots: true},
+		{Name: "PGD", X: []float64{5, 10}, Y: []float64{0.5, math.NaN()}, Dots: true},
+	}}
+	b, err := l.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := wellFormed(t, b)
+	for _, want := range []string{"ε (µV)", "Success rate", "SAP", "PGD", "0.0", "1.0"} {
+		if !contains(texts, want) {
+			t.Errorf("line SVG lacks %q", want)
+		}
+	}
+	bs := Bars{Categories: []string{"N", "A", "O", "~"}, YLabel: "Success rate", XLabel: "True class", Labels: 2,
+		Series: []BarSeries{{Name: "SAP", Values: []float64{0.5, 0.7, 0.4, math.NaN()}}, {Name: "PGD", Values: []float64{0.6, 0.8, 0.5, 0.3}}}}
+	b, err = bs.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts = wellFormed(t, b)
+	for _, want := range []string{"N", "~", "True class", "0.70", "0.30", "SAP"} {
+		if !contains(texts, want) {
+			t.Errorf("bar SVG lacks %q", want)
+		}
+	}
+	if contains(texts, "NaN") {
+		t.Error("bar SVG labels a NaN bar")
+	}
+}
