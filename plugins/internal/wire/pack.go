@@ -1,0 +1,66 @@
+package wire
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// AppendFloat32 appends x as packed little-endian float32 to dst and
+// returns the extended slice.
+func AppendFloat32(dst []byte, x []float32) []byte {
+	for _, v := range x {
+		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(v))
+	}
+	return dst
+}
+
+// AppendFloat64 appends x, rounded to float32, as packed little-endian
+// float32 to dst and returns the extended slice. Values beyond the float32
+// range become ±Inf.
+func AppendFloat64(dst []byte, x []float64) []byte {
+	for _, v := range x {
+		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(float32(v)))
+	}
+	return dst
+}
+
+// checkLen reports whether b holds exactly n float32 values.
+func checkLen(b []byte, n uint32) error {
+	if uint64(len(b)) != 4*uint64(n) {
+		return fmt.Errorf("wire: signal of length %d needs %d bytes, got %d", n, 4*uint64(n), len(b))
+	}
+	return nil
+}
+
+// Float32 decodes b, which must hold exactly n packed little-endian
+// float32, into dst (allocated when too short) and returns it.
+func Float32(dst []float32, b []byte, n uint32) ([]float32, error) {
+	if err := checkLen(b, n); err != nil {
+		return nil, err
+	}
+	if cap(dst) < int(n) {
+		dst = make([]float32, n)
+	}
+	dst = dst[:n]
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return dst, nil
+}
+
+// Float64 decodes b, which must hold exactly n packed little-endian
+// float32, into dst as float64 (allocated when too short) and returns it.
+func Float64(dst []float64, b []byte, n uint32) ([]float64, error) {
+	if err := checkLen(b, n); err != nil {
+		return nil, err
+	}
+	if cap(dst) < int(n) {
+		dst = make([]float64, n)
+	}
+	dst = dst[:n]
+	for i := range dst {
+		dst[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
+	}
+	return dst, nil
+}

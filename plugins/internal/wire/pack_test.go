@@ -1,0 +1,67 @@
+package wire
+
+import (
+	"math"
+	"testing"
+)
+
+func TestPackRoundTrip(t *testing.T) {
+	x := []float64{0, 1, -1.5, 1e-3, 3.25e4, math.Inf(1)}
+	b := AppendFloat64(nil, x)
+	if len(b) != 4*len(x) {
+		t.Fatalf("len = %d, want %d", len(b), 4*len(x))
+	}
+	got, err := Float64(nil, b, uint32(len(x)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range x {
+		if got[i] != float64(float32(x[i])) {
+			t.Errorf("got[%d] = %v, want %v", i, got[i], float32(x[i]))
+		}
+	}
+	// Little endian: 1.0f is 00 00 80 3f.
+	if one := AppendFloat32(nil, []float32{1}); one[3] != 0x3f || one[2] != 0x80 {
+		t.Errorf("1.0 packed as % x, want 00 00 80 3f", one)
+	}
+	f32, err := Float32(nil, b, uint32(len(x)))
+	if err != nil || f32[2] != -1.5 {
+		t.Errorf("Float32 = %v, %v", f32, err)
+	}
+}
+
+func TestPackLengthMismatch(t *testing.T) {
+	if _, err := Float64(nil, make([]byte, 7), 2); err == nil {
+		t.Error("7 bytes for 2 samples: want an error")
+	}
+	if _, err := Float32(nil, make([]byte, 8), 3); err == nil {
+		t.Error("8 bytes for 3 samples: want an error")
+	}
+}
+
+func FuzzFloat64(f *testing.F) {
+	f.Add([]byte{0, 0, 128, 63}, uint32(1))
+	f.Add([]byte{1, 2, 3}, uint32(1))
+	f.Add([]byte{}, uint32(0))
+	f.Fuzz(func(t *testing.T, b []byte, n uint32) {
+		got, err := Float64(nil, b, n)
+		if err != nil {
+			if len(b) == 4*int(n) {
+				t.Fatalf("valid length rejected: %v", err)
+			}
+			return
+		}
+		if back := AppendFloat64(nil, got); string(back) != string(b) && !hasNaN(got) {
+			t.Fatalf("round trip changed bytes")
+		}
+	})
+}
+
+func hasNaN(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,64 @@
+package sdk
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/ecgrobust/ecgrobust/plugins/internal/wire"
+)
+
+// parentPoll is how often Serve checks that the host is still alive.
+const parentPoll = 500 * time.Millisecond
+
+// Serve serves c to the ecgrobust host and returns only when the host
+// shuts the plugin down. It is the only call a plugin's main needs.
+//
+// Serve checks c.Info() first and exits with status 1 and a message on
+// stderr if it is invalid. It raises the gRPC message size limits so a
+// batch of 64 × 18,000 samples fits, and exits the process if the host
+// dies without stopping it (the plugin's parent process changes).
+//
+// Everything the plugin logs must go to stderr: stdout carries the
+// handshake. The standard log and log/slog default loggers write to stderr.
+// Run by hand, without a host, the binary prints a notice and exits.
+func Serve(c Classifier) {
+	srv, err := newServer(c)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%v\n", err)
+		os.Exit(1)
+	}
+	go watchParent(os.Getppid())
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig:  wire.Handshake,
+		VersionedPlugins: wire.VersionedPlugins(srv),
+		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
+			opts = append(opts, grpc.MaxRecvMsgSize(math.MaxInt32), grpc.MaxSendMsgSize(math.MaxInt32))
+			return grpc.NewServer(opts...)
+		},
+		Logger: hclog.New(&hclog.LoggerOptions{
+			Name:   "sdk",
+			Output: os.Stderr,
+			Level:  hclog.Warn,
+		}),
+	})
+}
+
+// watchParent exits the process when its parent is no longer ppid, i.e.
+// the host died and the plugin was adopted. go-plugin has no such check.
+func watchParent(ppid int) {
+	if ppid <= 1 {
+		return
+	}
+	for range time.Tick(parentPoll) {
+		if os.Getppid() != ppid {
+			fmt.Fprintf(os.Stderr, "sdk: host process %d is gone; exiting\n", ppid)
+			os.Exit(1)
+		}
+	}
+}
