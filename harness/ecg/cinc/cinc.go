@@ -94,7 +94,27 @@ func openZip(name string) (*Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open cinc2017 %s: %w", name, err)
 	}
-	zs := &zipSource{name: name, zr: zr, files: map[string]*zip.File{}}
+	d, err := fromZip(&zr.Reader, zr, name)
+	if err != nil {
+		zr.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// OpenZip opens a CinC-layout zip held in r (size bytes), such as an
+// embedded sample. name is used in errors. The zip may hold any number of
+// .mat records and one REFERENCE.csv, in any folder.
+func OpenZip(r io.ReaderAt, size int64, name string) (*Dataset, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("open cinc2017 %s: %w", name, err)
+	}
+	return fromZip(zr, nil, name)
+}
+
+func fromZip(zr *zip.Reader, c io.Closer, name string) (*Dataset, error) {
+	zs := &zipSource{name: name, zr: zr, closer: c, files: map[string]*zip.File{}}
 	var ref *zip.File
 	for _, f := range zr.File {
 		base := path.Base(f.Name)
@@ -106,25 +126,21 @@ func openZip(name string) (*Dataset, error) {
 		case strings.HasSuffix(base, ".mat"):
 			id := strings.TrimSuffix(base, ".mat")
 			if prev, dup := zs.files[id]; dup {
-				zr.Close()
 				return nil, fmt.Errorf("open cinc2017 %s: both %s and %s hold record %s", name, prev.Name, f.Name, id)
 			}
 			zs.files[id] = f
 		}
 	}
 	if ref == nil {
-		zr.Close()
 		return nil, fmt.Errorf("open cinc2017 %s: no REFERENCE.csv in the archive", name)
 	}
 	rc, err := ref.Open()
 	if err != nil {
-		zr.Close()
 		return nil, fmt.Errorf("open cinc2017 %s: %s: %w", name, ref.Name, err)
 	}
 	labels, err := ParseReference(rc, name+":"+ref.Name)
 	rc.Close()
 	if err != nil {
-		zr.Close()
 		return nil, fmt.Errorf("open cinc2017: %w", err)
 	}
 	return newDataset(name, zs, labels)
@@ -333,9 +349,10 @@ func (d dirSource) read(id string, buf []byte) ([]byte, error) {
 func (dirSource) close() error { return nil }
 
 type zipSource struct {
-	name  string
-	zr    *zip.ReadCloser
-	files map[string]*zip.File
+	name   string
+	zr     *zip.Reader
+	closer io.Closer // nil for OpenZip
+	files  map[string]*zip.File
 }
 
 func (z *zipSource) read(id string, buf []byte) ([]byte, error) {
@@ -362,7 +379,12 @@ func (z *zipSource) read(id string, buf []byte) ([]byte, error) {
 	return b, nil
 }
 
-func (z *zipSource) close() error { return z.zr.Close() }
+func (z *zipSource) close() error {
+	if z.closer == nil {
+		return nil
+	}
+	return z.closer.Close()
+}
 
 // readAll reads r to EOF into buf[:0], growing it, up to limit bytes.
 func readAll(r io.Reader, buf []byte, limit int) ([]byte, error) {
