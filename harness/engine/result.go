@@ -120,6 +120,12 @@ type AttackSummary struct {
 	Type string `json:"type"`
 	// EpsilonUV is the L∞ budget in µV, when the attack has one.
 	EpsilonUV float64 `json:"epsilon_uv,omitempty"`
+	// Gradient is the gradient source the attack used: "plugin" (the
+	// model's own input gradient) or "finite-difference" (black-box,
+	// queries counted); empty for attacks without gradients.
+	Gradient string `json:"gradient,omitempty"`
+	// Target is the label a targeted attack aims for; empty if untargeted.
+	Target string `json:"target,omitempty"`
 	Records   int     `json:"records"`
 	Errored   int     `json:"errored"`
 	// Metrics are this attack's aggregates, unprefixed, e.g.
