@@ -1,0 +1,298 @@
+// Package dataset resolves the dataset section of a spec into a fixed,
+// ordered list of preprocessed records and a fingerprint of them. It is the
+// one place the engine and the CLI turn "which data" into records:
+//
+//	set, err := dataset.Load(ctx, dataset.Config{
+//		Source: "cinc2017", Path: "../shared/data",
+//		Split: "han2020-test", PerClass: 20, Seed: 1,
+//	})
+//	// set.Records: 80 records, 18,000 samples each, in split-file order
+//	// set.SHA256: hex digest of IDs, labels, units and samples
+//
+// # Sources
+//
+//   - "demo": the 40 records embedded in package demo (no files needed).
+//   - "cinc2017": the PhysioNet/CinC 2017 training set; Path is
+//     training2017.zip, its unpacked directory, a directory holding either
+//     (such as ../shared/data/cinc2017) or the data root holding cinc2017/.
+//     An empty Path means $ECGROBUST_DATA, else ../shared/data.
+//   - "mitdb": not yet available here; see the package wfdb.
+//
+// # Selection, in this order
+//
+//  1. Split: "" (every record), "han2020-test", "han2020-train" or
+//     "han2020" (both, the embedded split of Han et al. 2020), or the path of
+//     a CSV "record,label,split" file; "file.csv#test" keeps one part.
+//     Records keep the split file's order (REFERENCE.csv order without a
+//     split). A split label that disagrees with the source's is an error.
+//  2. Classes: keep only these labels (nil: every label).
+//  3. PerClass > 0: draw that many of each class without replacement with
+//     a PCG source seeded (Seed, 0) (see [ecg.Stratify]); the draw keeps
+//     the order of step 1. Too few records of a class is an error.
+//
+// # Preprocessing
+//
+// "han2020" (the default): first 18,000 samples or centred zero padding,
+// raw adu, Record.Valid marking the recording ([ecg.Han2020]). "none":
+// records as recorded.
+//
+// # Fingerprint
+//
+// [Hash] is SHA-256 over, for each record in order: the ID, a NUL, the
+// label, a NUL, then little-endian rate and gain (float64 bits), valid
+// start and end (int64), the sample count (int64) and every sample
+// (float64 bits). Same config and data give the same digest on any machine.
+package dataset
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"hash"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/ecgrobust/ecgrobust/harness/ecg"
+	"github.com/ecgrobust/ecgrobust/harness/ecg/cinc"
+	"github.com/ecgrobust/ecgrobust/harness/ecg/demo"
+)
+
+// Sources.
+const (
+	Demo     = "demo"
+	CinC2017 = "cinc2017"
+	MITDB    = "mitdb"
+)
+
+// Preprocessing names.
+const (
+	Han2020 = "han2020"
+	None    = "none"
+)
+
+// Config is the dataset section of a spec.
+type Config struct {
+	Source     string   // Demo, CinC2017 or MITDB
+	Path       string   // see the package doc; unused for Demo
+	Split      string   // "", "han2020-test", "han2020-train", "han2020", or a CSV path[#part]
+	Classes    []string // labels to keep; nil keeps all
+	PerClass   int      // records drawn per class; 0 keeps all
+	Seed       uint64   // seed of the per-class draw
+	Preprocess string   // Han2020 (default when empty) or None
+}
+
+// Set is a resolved dataset.
+type Set struct {
+	// Records are preprocessed, labelled and in a deterministic order.
+	Records []ecg.Record
+	// Config is the configuration with defaults filled in.
+	Config Config
+	// Origin names what was read: the embedded sample or a file path.
+	Origin string
+	// SHA256 is [Hash] of Records, in hex.
+	SHA256 string
+}
+
+// Counts returns the number of records per label.
+func (s *Set) Counts() map[string]int {
+	out := map[string]int{}
+	for _, r := range s.Records {
+		out[r.Label]++
+	}
+	return out
+}
+
+// DefaultRoot is the data root used when Config.Path is empty:
+// $ECGROBUST_DATA, else ../shared/data.
+func DefaultRoot() string {
+	if d := os.Getenv("ECGROBUST_DATA"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "shared", "data")
+}
+
+// Load resolves c into records. Errors name the field or file at fault.
+func Load(ctx context.Context, c Config) (*Set, error) {
+	if c.Preprocess == "" {
+		c.Preprocess = Han2020
+	}
+	length := 0
+	switch c.Preprocess {
+	case Han2020:
+		length = ecg.Han2020Length
+	case None:
+	default:
+		return nil, fmt.Errorf("dataset: preprocess %q: want %q or %q", c.Preprocess, Han2020, None)
+	}
+	if c.PerClass < 0 {
+		return nil, fmt.Errorf("dataset: per_class %d is negative", c.PerClass)
+	}
+	var (
+		d      *cinc.Dataset
+		err    error
+		origin string
+	)
+	switch c.Source {
+	case Demo:
+		d, err = demo.Open()
+		origin = "embedded demo sample (harness/ecg/demo)"
+	case CinC2017:
+		p := c.Path
+		if p == "" {
+			p = DefaultRoot()
+		}
+		if sub := filepath.Join(p, "cinc2017"); isDir(sub) {
+			p = sub
+		}
+		d, err = cinc.Open(p)
+		if err == nil {
+			origin = d.Path()
+		}
+	case MITDB:
+		return nil, fmt.Errorf("dataset: source %q is not available yet", c.Source)
+	default:
+		return nil, fmt.Errorf("dataset: source %q: want %q, %q or %q", c.Source, Demo, CinC2017, MITDB)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	defer d.Close()
+
+	sel, err := selectRecords(d, c)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := d.Load(ctx, sel.IDs(), cinc.Options{Length: length})
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	return &Set{Records: recs, Config: c, Origin: origin, SHA256: Hash(recs)}, nil
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// selectRecords applies the split, class filter and per-class draw.
+func selectRecords(d *cinc.Dataset, c Config) (cinc.Split, error) {
+	var sel cinc.Split
+	switch c.Split {
+	case "":
+		for _, l := range d.Labels() {
+			sel = append(sel, cinc.Assignment{ID: l.ID, Label: l.Label})
+		}
+	case "han2020":
+		sel = cinc.Han2020Split()
+	case "han2020-test":
+		sel = cinc.Han2020Split().Part(cinc.Test)
+	case "han2020-train":
+		sel = cinc.Han2020Split().Part(cinc.Train)
+	default:
+		file, part, _ := strings.Cut(c.Split, "#")
+		s, err := cinc.LoadSplit(file)
+		if err != nil {
+			return nil, fmt.Errorf("dataset: split: %w", err)
+		}
+		if part != "" {
+			s = s.Part(part)
+			if len(s) == 0 {
+				return nil, fmt.Errorf("dataset: split %s: no records in part %q", file, part)
+			}
+		}
+		sel = s
+	}
+	if c.Split != "" {
+		// Every split record must exist with the same label. The demo
+		// sample holds only 40 test records: keep those it has.
+		var kept cinc.Split
+		for _, a := range sel {
+			l, ok := d.Label(a.ID)
+			if !ok {
+				if c.Source == Demo {
+					continue
+				}
+				return nil, fmt.Errorf("dataset: split %s: record %s is not in %s", c.Split, a.ID, d.Path())
+			}
+			if l != a.Label {
+				return nil, fmt.Errorf("dataset: split %s: record %s is labelled %q, but %q in %s", c.Split, a.ID, a.Label, l, d.Path())
+			}
+			kept = append(kept, a)
+		}
+		sel = kept
+	}
+	if c.Classes != nil {
+		var kept cinc.Split
+		for _, a := range sel {
+			if slices.Contains(c.Classes, a.Label) {
+				kept = append(kept, a)
+			}
+		}
+		sel = kept
+	}
+	if c.PerClass > 0 {
+		classes := c.Classes
+		if classes == nil {
+			classes = presentClasses(sel)
+		}
+		s, err := sel.Stratify(classes, c.PerClass, rand.New(rand.NewPCG(c.Seed, 0)))
+		if err != nil {
+			return nil, fmt.Errorf("dataset: per_class %d from split %q: %w", c.PerClass, c.Split, err)
+		}
+		sel = s
+	}
+	if len(sel) == 0 {
+		return nil, fmt.Errorf("dataset: no records selected (split %q, classes %q)", c.Split, c.Classes)
+	}
+	return sel, nil
+}
+
+// presentClasses returns the labels of s: the CinC classes present in
+// their usual order, then any others in order of appearance.
+func presentClasses(s cinc.Split) []string {
+	counts := s.Counts()
+	var out []string
+	for _, c := range ecg.CinCClasses {
+		if counts[c] > 0 {
+			out = append(out, c)
+		}
+	}
+	for _, a := range s {
+		if !slices.Contains(out, a.Label) {
+			out = append(out, a.Label)
+		}
+	}
+	return out
+}
+
+// Hash returns the hex SHA-256 fingerprint of recs described in the
+// package doc.
+func Hash(recs []ecg.Record) string {
+	h := sha256.New()
+	for _, r := range recs {
+		writeRecord(h, r)
+	}
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+func writeRecord(h hash.Hash, r ecg.Record) {
+	h.Write([]byte(r.ID))
+	h.Write([]byte{0})
+	h.Write([]byte(r.Label))
+	h.Write([]byte{0})
+	buf := make([]byte, 0, 8*(5+len(r.Signal.Samples)))
+	buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(r.Signal.Rate))
+	buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(r.Signal.Gain))
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(int64(r.Valid.Start)))
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(int64(r.Valid.End)))
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(int64(len(r.Signal.Samples))))
+	for _, v := range r.Signal.Samples {
+		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+	}
+	h.Write(buf)
+}
