@@ -193,6 +193,9 @@ type Attack struct {
 	// (defaults {5,7,11,15,19} × {1,3,5,7,10}).
 	KernelSizes  []int     `yaml:"kernel_sizes,omitempty" json:"kernel_sizes,omitempty"`
 	KernelSigmas []float64 `yaml:"kernel_sigmas,omitempty" json:"kernel_sigmas,omitempty"`
+	// Classes restricts the attack to records of these true labels
+	// (pgd, sap; default every class), e.g. [A] for an A → N attack.
+	Classes []string `yaml:"classes,omitempty" json:"classes,omitempty"`
 	// Target makes the attack targeted: the label to reach (e.g. "N").
 	Target string `yaml:"target,omitempty" json:"target,omitempty"`
 	// Loss is cross_entropy (default) or logit_margin.

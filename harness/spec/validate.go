@@ -48,10 +48,10 @@ var splits = map[string][]string{
 // attackFields lists the fields each attack type accepts beyond id, type
 // and description.
 var attackFields = map[string][]string{
-	TypePGD: {"epsilon_uv", "step_uv", "steps", "random_start", "early_stop", "target", "loss",
+	TypePGD: {"epsilon_uv", "step_uv", "steps", "random_start", "early_stop", "classes", "target", "loss",
 		"gradient", "query_budget", "fd_directions", "fd_sigma_uv"},
 	TypeSAP: {"epsilon_uv", "step_uv", "steps", "pgd_steps", "random_start", "early_stop", "kernel_sizes",
-		"kernel_sigmas", "target", "loss", "gradient", "query_budget", "fd_directions", "fd_sigma_uv"},
+		"kernel_sigmas", "classes", "target", "loss", "gradient", "query_budget", "fd_directions", "fd_sigma_uv"},
 	TypeCollate:     {"of", "trials", "noise_sigma_uv", "uniform_samples"},
 	TypeNoiseStress: {"noise", "snr_db"},
 }
@@ -462,8 +462,16 @@ func (v *validator) validateGradientAttack(p string, a Attack) {
 			v.floatRange(fmt.Sprintf("%s.kernel_sigmas[%d]", p, k), x, 0, 1000, true)
 		}
 	}
+	for k, c := range a.Classes {
+		if !slices.Contains(v.s.Dataset.Classes, c) {
+			v.errorf(fmt.Sprintf("%s.classes[%d]", p, k), "%q is not one of the dataset's classes (%s)", c, strings.Join(v.s.Dataset.Classes, ", "))
+		}
+	}
+	v.unique(p+".classes", a.Classes)
 	if a.Target != "" && !slices.Contains(v.s.Dataset.Classes, a.Target) {
 		v.errorf(p+".target", "%q is not one of the dataset's classes (%s)", a.Target, strings.Join(v.s.Dataset.Classes, ", "))
+	} else if a.Target != "" && len(a.Classes) == 1 && a.Classes[0] == a.Target {
+		v.errorf(p+".target", "%q is the only class attacked; a targeted attack needs records of other classes", a.Target)
 	}
 	v.oneOf(p+".loss", a.Loss, Losses)
 	v.oneOf(p+".gradient", a.Gradient, Gradients)
