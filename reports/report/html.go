@@ -1,0 +1,606 @@
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ecgrobust/ecgrobust/harness/engine"
+	"github.com/ecgrobust/ecgrobust/harness/verdict"
+	"github.com/ecgrobust/ecgrobust/reports/chart"
+)
+
+//go:embed templates/report.html.tmpl
+var htmlTemplate string
+
+var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"num": num,
+	"pct": pct,
+	"lower": func(o verdict.Outcome) string {
+		return strings.ToLower(string(o))
+	},
+}).Parse(htmlTemplate))
+
+// figureWidth is the natural width of every chart in pixels. The page
+// lays figures out in columns at least 600 px wide, so charts are shown
+// close to their natural size and their text stays readable at 100 %.
+const figureWidth = 680
+
+// figure is one chart on the page.
+type figure struct {
+	// ID is unique on the page (data-chart attribute).
+	ID      string
+	Title   string
+	Caption string
+	SVG     template.HTML
+	// Err is set instead of SVG when the chart could not be drawn.
+	Err string
+}
+
+type criterionView struct {
+	verdict.CriterionResult
+	Measures []measure
+}
+
+type overlayView struct {
+	Title   string
+	Figure  figure
+	Details string
+}
+
+type overlayGroup struct {
+	Record, TrueLabel string
+	Items             []overlayView
+}
+
+type flipView struct {
+	Attack  string
+	Classes []string
+	Rows    []flipRow
+}
+
+type flipRow struct {
+	True  string
+	Cells []flipCell
+	Total int
+}
+
+type flipCell struct {
+	N        int
+	Diagonal bool
+	// Shade is the cell's background alpha in [0, 1], by row share.
+	Shade string
+}
+
+type kv struct{ Key, Value string }
+
+type metricTable struct {
+	Attack string
+	Rows   []kv
+}
+
+type page struct {
+	R           *engine.Result
+	Title       string
+	Criteria    []criterionView
+	Attacks     []attackRow
+	Epsilon     []figure
+	Queries     []figure
+	Overlays    []overlayGroup
+	PerClass    []figure
+	Flips       []flipView
+	Noise       []figure
+	Other       []figure
+	Metrics     []kv
+	AttackTable []metricTable
+	Identity    []kv
+	Generated   string
+}
+
+func (o Options) writeHTML(w io.Writer, r *engine.Result) error {
+	p := page{
+		R:         r,
+		Title:     fmt.Sprintf("ecgrobust %s: %s %s", r.Verdict, r.Run.Spec.Name, r.Run.Spec.Version),
+		Attacks:   attackRows(r),
+		Generated: o.now().Format(time.RFC3339),
+	}
+	for _, c := range r.Criteria {
+		p.Criteria = append(p.Criteria, criterionView{CriterionResult: c, Measures: measures(c)})
+	}
+	p.Epsilon = epsilonFigures(r)
+	p.Queries = queryFigures(r)
+	p.Overlays = overlays(r)
+	p.PerClass = perClassFigures(r)
+	p.Flips = flips(r)
+	p.Noise = noiseFigures(r)
+	p.Other = otherFigures(r)
+	p.Metrics = sortedKV(r.Metrics)
+	for _, a := range r.Attacks {
+		p.AttackTable = append(p.AttackTable, metricTable{Attack: a.ID, Rows: sortedKV(a.Metrics)})
+	}
+	p.Identity = identity(r, o.version(r))
+	if err := pageTemplate.Execute(w, p); err != nil {
+		return fmt.Errorf("render html: %w", err)
+	}
+	return nil
+}
+
+func sortedKV(m map[string]float64) []kv {
+	var out []kv
+	for k, v := range m {
+		out = append(out, kv{k, num(v)})
+	}
+	slices.SortFunc(out, func(a, b kv) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+func identity(r *engine.Result, version string) []kv {
+	ri := r.Run
+	model := ri.Model.Name + " " + ri.Model.Version + " (" + ri.Model.Kind + ")"
+	grad := "no (black-box)"
+	if ri.Model.InputGradient {
+		grad = "yes"
+	}
+	rows := []kv{
+		{"Spec", ri.Spec.Name + " " + ri.Spec.Version},
+		{"Spec SHA-256", ri.Spec.SHA256},
+		{"Model", model},
+		{"Model SHA-256", orDash(ri.Model.SHA256)},
+		{"Model input", fmt.Sprintf("%s Hz, %s adu/mV, classes %s, input gradient %s", num(ri.Model.SampleRate), num(ri.Model.Gain), strings.Join(ri.Model.Classes, " "), grad)},
+		{"Dataset", strings.TrimSpace(ri.Dataset.Source + " " + ri.Dataset.Split + fmt.Sprintf(", %d records", ri.Dataset.Records))},
+		{"Data SHA-256", ri.Dataset.SHA256},
+		{"Seed", strconv.FormatUint(ri.Seed, 10)},
+		{"Harness version", ri.HarnessVersion},
+	}
+	if ri.Shard != nil {
+		rows = append(rows, kv{"Shard", fmt.Sprintf("%d of %d", ri.Shard.Index+1, ri.Shard.Count)})
+	}
+	if version != ri.HarnessVersion {
+		rows = append(rows, kv{"Rendered by", "ecgrobust " + version})
+	}
+	rows = append(rows, kv{"Results schema", r.SchemaVersion})
+	return rows
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+var idUnsafe = regexp.MustCompile(`[^a-z0-9]+`)
+
+func figureID(parts ...string) string {
+	return strings.Trim(idUnsafe.ReplaceAllString(strings.ToLower(strings.Join(parts, "-")), "-"), "-")
+}
+
+// svgRenderer is any chart that renders to SVG.
+type svgRenderer interface{ SVG() ([]byte, error) }
+
+func draw(id, title, caption string, c svgRenderer) figure {
+	f := figure{ID: id, Title: title, Caption: caption}
+	b, err := c.SVG()
+	if err != nil {
+		f.Err = err.Error()
+		return f
+	}
+	f.SVG = template.HTML(b) // produced by reports/chart, which escapes its text
+	return f
+}
+
+// group is attacks of one kind (type, gradient source, target).
+func attackGroup(a engine.AttackSummary) string { return attackKind(a) }
+
+// epsilonFigures draws success rate against ε for every kind of attack
+// with a budget, with its 95 % confidence bounds dashed.
+func epsilonFigures(r *engine.Result) []figure {
+	type pt struct{ eps, rate, lo, hi float64 }
+	groups := map[string][]pt{}
+	var order []string
+	for _, a := range r.Attacks {
+		rate, ok := a.Metrics["success_rate"]
+		if !ok || a.EpsilonUV <= 0 {
+			continue
+		}
+		k := attackGroup(a)
+		if _, seen := groups[k]; !seen {
+			order = append(order, k)
+		}
+		lo, okl := a.Metrics["success_rate_ci_low"]
+		hi, okh := a.Metrics["success_rate_ci_high"]
+		if !okl || !okh {
+			lo, hi = math.NaN(), math.NaN()
+		}
+		groups[k] = append(groups[k], pt{a.EpsilonUV, rate, lo, hi})
+	}
+	var figs []figure
+	// Explicit curves from the engine take precedence over points built
+	// from the summaries.
+	l := chart.Line{XLabel: "ε, L∞ budget (µV)", YLabel: "Success rate", YRange: &[2]float64{0, 1}, Width: figureWidth}
+	for i, k := range order {
+		pts := groups[k]
+		slices.SortFunc(pts, func(a, b pt) int { return cmpFloat(a.eps, b.eps) })
+		color := chart.Palette[i%len(chart.Palette)]
+		var x, y, lo, hi []float64
+		for _, p := range pts {
+			x, y, lo, hi = append(x, p.eps), append(y, p.rate), append(lo, p.lo), append(hi, p.hi)
+		}
+		l.Series = append(l.Series, chart.Series{Name: k, X: x, Y: y, Color: color, Dots: true, Width: 2})
+		if !allNaN(lo) {
+			l.Series = append(l.Series,
+				chart.Series{Name: k + " 95 % CI", X: x, Y: lo, Color: color, Dashed: true, Width: 1},
+				chart.Series{X: x, Y: hi, Color: color, Dashed: true, Width: 1})
+		}
+	}
+	if len(l.Series) > 0 {
+		figs = append(figs, draw("success-vs-epsilon", "Attack success rate vs perturbation budget ε",
+			"Fraction of correctly classified records whose label the attack changed, by L∞ budget. Dashed: Wilson 95 % confidence bounds.", l))
+	}
+	for _, a := range r.Attacks {
+		for _, c := range a.Curves {
+			if curveKind(c) == "epsilon" {
+				figs = append(figs, curveFigure(a.ID, []engine.Curve{c}, nil))
+			}
+		}
+	}
+	return figs
+}
+
+func allNaN(v []float64) bool {
+	for _, x := range v {
+		if !math.IsNaN(x) {
+			return false
+		}
+	}
+	return true
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// curveKind sorts curves into the page's sections by their labels.
+func curveKind(c engine.Curve) string {
+	s := strings.ToLower(c.Name + " " + c.XLabel)
+	switch {
+	case strings.Contains(s, "quer"):
+		return "queries"
+	case strings.Contains(s, "snr"):
+		return "snr"
+	case strings.Contains(s, "epsilon") || strings.Contains(s, "ε"):
+		return "epsilon"
+	}
+	return "other"
+}
+
+// curveFigure draws curves that share axes, plus optional reference lines.
+func curveFigure(attack string, cs []engine.Curve, refs []chart.Series) figure {
+	l := chart.Line{XLabel: cs[0].XLabel, YLabel: cs[0].YLabel, Width: figureWidth}
+	unit := true
+	for _, c := range cs {
+		for _, v := range c.Y {
+			if v < 0 || v > 1 {
+				unit = false
+			}
+		}
+	}
+	yl := strings.ToLower(cs[0].YLabel)
+	if unit && (strings.Contains(yl, "rate") || strings.Contains(yl, "accuracy") || strings.Contains(yl, "fraction")) {
+		l.YRange = &[2]float64{0, 1}
+	}
+	for _, c := range cs {
+		l.Series = append(l.Series, chart.Series{Name: c.Name, X: c.X, Y: c.Y, Dots: len(c.X) <= 30, Width: 2})
+	}
+	l.Series = append(l.Series, refs...)
+	title := cs[0].YLabel + " vs " + cs[0].XLabel + ": " + attack
+	if len(cs) == 1 {
+		title = cs[0].Name + ": " + attack
+	}
+	return draw(figureID("curve", attack, cs[0].Name), title, "", l)
+}
+
+// queryFigures draws success against queries for black-box attacks, with
+// the white-box success rate of the same attack type and budget dashed.
+func queryFigures(r *engine.Result) []figure {
+	var figs []figure
+	for _, a := range r.Attacks {
+		var cs []engine.Curve
+		for _, c := range a.Curves {
+			if curveKind(c) == "queries" {
+				cs = append(cs, c)
+			}
+		}
+		if len(cs) == 0 {
+			continue
+		}
+		var refs []chart.Series
+		for _, b := range r.Attacks {
+			rate, ok := b.Metrics["success_rate"]
+			if b.ID == a.ID || !ok || b.Type != a.Type || b.EpsilonUV != a.EpsilonUV || b.Target != a.Target || b.Gradient == "finite-difference" {
+				continue
+			}
+			lo, hi, ok := xBounds(cs)
+			if !ok {
+				continue
+			}
+			refs = append(refs, chart.Series{Name: "white-box " + b.ID, X: []float64{lo, hi}, Y: []float64{rate, rate}, Color: "#555555", Dashed: true, Width: 1.5})
+		}
+		f := curveFigure(a.ID, cs, refs)
+		f.Title = "Success rate vs queries per record: " + a.ID + " (" + attackKind(a) + ")"
+		f.Caption = "Black-box attack with a finite-difference gradient estimate; every signal sent to the model counts as a query."
+		figs = append(figs, f)
+	}
+	return figs
+}
+
+func xBounds(cs []engine.Curve) (lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, c := range cs {
+		for _, x := range c.X {
+			lo, hi, ok = math.Min(lo, x), math.Max(hi, x), true
+		}
+	}
+	return lo, hi, ok
+}
+
+// noiseFigures draws accuracy against SNR for noise-stress attacks, from
+// their curves or, failing those, from "accuracy_<noise>_<snr>" metrics.
+func noiseFigures(r *engine.Result) []figure {
+	var figs []figure
+	for _, a := range r.Attacks {
+		var cs []engine.Curve
+		for _, c := range a.Curves {
+			if curveKind(c) == "snr" {
+				cs = append(cs, c)
+			}
+		}
+		if len(cs) == 0 && a.Type == "noise-stress" {
+			cs = noiseCurvesFromMetrics(a.Metrics)
+		}
+		if len(cs) == 0 {
+			continue
+		}
+		var refs []chart.Series
+		if acc, ok := r.Metrics["clean_accuracy"]; ok {
+			if lo, hi, ok := xBounds(cs); ok {
+				refs = append(refs, chart.Series{Name: "clean accuracy", X: []float64{lo, hi}, Y: []float64{acc, acc}, Color: "#555555", Dashed: true, Width: 1.5})
+			}
+		}
+		f := curveFigure(a.ID, cs, refs)
+		f.Title = "Accuracy vs signal-to-noise ratio: " + a.ID
+		f.Caption = "Accuracy on records with recorded noise added at each SNR (dB); lower SNR is more noise. Dashed: accuracy without noise."
+		figs = append(figs, f)
+	}
+	return figs
+}
+
+var noiseMetric = regexp.MustCompile(`^accuracy_([a-z0-9]+)_(m?[0-9]+(?:p[0-9]+)?)$`)
+
+func noiseCurvesFromMetrics(m map[string]float64) []engine.Curve {
+	by := map[string]*engine.Curve{}
+	var names []string
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		s := noiseMetric.FindStringSubmatch(k)
+		if s == nil {
+			continue
+		}
+		snr, err := strconv.ParseFloat(strings.ReplaceAll(strings.ReplaceAll(s[2], "m", "-"), "p", "."), 64)
+		if err != nil {
+			continue
+		}
+		c := by[s[1]]
+		if c == nil {
+			c = &engine.Curve{Name: s[1], XLabel: "SNR (dB)", YLabel: "Accuracy"}
+			by[s[1]] = c
+			names = append(names, s[1])
+		}
+		c.X = append(c.X, snr)
+		c.Y = append(c.Y, m[k])
+	}
+	var out []engine.Curve
+	for _, n := range names {
+		c := by[n]
+		idx := make([]int, len(c.X))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(a, b int) int { return cmpFloat(c.X[a], c.X[b]) })
+		sorted := engine.Curve{Name: c.Name, XLabel: c.XLabel, YLabel: c.YLabel}
+		for _, i := range idx {
+			sorted.X, sorted.Y = append(sorted.X, c.X[i]), append(sorted.Y, c.Y[i])
+		}
+		out = append(out, sorted)
+	}
+	return out
+}
+
+func otherFigures(r *engine.Result) []figure {
+	var figs []figure
+	for _, a := range r.Attacks {
+		for _, c := range a.Curves {
+			if curveKind(c) == "other" {
+				figs = append(figs, curveFigure(a.ID, []engine.Curve{c}, nil))
+			}
+		}
+	}
+	return figs
+}
+
+// classOrder returns the model's classes, then any other label seen, so
+// tables and bars keep one order.
+func classOrder(r *engine.Result, seen map[string]bool) []string {
+	var out []string
+	for _, c := range r.Run.Model.Classes {
+		if seen[c] {
+			out = append(out, c)
+		}
+	}
+	var extra []string
+	for c := range seen {
+		if !slices.Contains(out, c) {
+			extra = append(extra, c)
+		}
+	}
+	slices.Sort(extra)
+	return append(out, extra...)
+}
+
+func perClassFigures(r *engine.Result) []figure {
+	seen := map[string]bool{}
+	var attacks []engine.AttackSummary
+	for _, a := range r.Attacks {
+		has := false
+		for c, m := range a.PerClass {
+			if _, ok := m["success_rate"]; ok {
+				seen[c], has = true, true
+			}
+		}
+		if has {
+			attacks = append(attacks, a)
+		}
+	}
+	if len(attacks) == 0 {
+		return nil
+	}
+	classes := classOrder(r, seen)
+	// Headroom above 1 keeps the value labels clear of the legend.
+	b := chart.Bars{Categories: classes, XLabel: "True class", YLabel: "Success rate", YRange: &[2]float64{0, 1.1}, Labels: 2, Width: figureWidth}
+	if len(classes)*len(attacks) > 24 {
+		b.Labels = -1
+		b.YRange = &[2]float64{0, 1}
+	}
+	for _, a := range attacks {
+		s := chart.BarSeries{Name: a.ID}
+		for _, c := range classes {
+			v, ok := a.PerClass[c]["success_rate"]
+			if !ok {
+				v = math.NaN()
+			}
+			s.Values = append(s.Values, v)
+		}
+		b.Series = append(b.Series, s)
+	}
+	return []figure{draw("per-class-success", "Success rate by true class",
+		"For each attack, the fraction of correctly classified records of each class whose label the attack changed. A missing bar: no attacked record of that class.", b)}
+}
+
+func flips(r *engine.Result) []flipView {
+	var out []flipView
+	for _, a := range r.Attacks {
+		if len(a.FlipMatrix) == 0 {
+			continue
+		}
+		seen := map[string]bool{}
+		for t, row := range a.FlipMatrix {
+			seen[t] = true
+			for c := range row {
+				seen[c] = true
+			}
+		}
+		classes := classOrder(r, seen)
+		v := flipView{Attack: a.ID, Classes: classes}
+		for _, t := range classes {
+			row, ok := a.FlipMatrix[t]
+			if !ok {
+				continue
+			}
+			fr := flipRow{True: t}
+			for _, c := range classes {
+				fr.Total += row[c]
+			}
+			for _, c := range classes {
+				n := row[c]
+				shade := 0.0
+				if fr.Total > 0 {
+					shade = float64(n) / float64(fr.Total)
+				}
+				fr.Cells = append(fr.Cells, flipCell{N: n, Diagonal: c == t, Shade: strconv.FormatFloat(shade*0.85, 'f', 2, 64)})
+			}
+			v.Rows = append(v.Rows, fr)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// overlays draws each example as its clean and adversarial trace over the
+// perturbation, grouped by record so PGD and SAP sit next to each other.
+func overlays(r *engine.Result) []overlayGroup {
+	var groups []overlayGroup
+	index := map[string]int{}
+	for _, ex := range r.Examples {
+		key := ex.Record
+		i, ok := index[key]
+		if !ok {
+			i = len(groups)
+			index[key] = i
+			groups = append(groups, overlayGroup{Record: ex.Record, TrueLabel: ex.TrueLabel})
+		}
+		groups[i].Items = append(groups[i].Items, overlay(r, ex))
+	}
+	return groups
+}
+
+func overlay(r *engine.Result, ex engine.Example) overlayView {
+	var sum *engine.AttackSummary
+	for i := range r.Attacks {
+		if r.Attacks[i].ID == ex.Attack {
+			sum = &r.Attacks[i]
+		}
+	}
+	kind, eps := "", 0.0
+	if sum != nil {
+		kind, eps = attackKind(*sum), sum.EpsilonUV
+	}
+	v := overlayView{Title: fmt.Sprintf("%s · %s", ex.Record, ex.Attack)}
+	if kind != "" {
+		v.Title += " (" + kind + ")"
+	}
+	v.Title += fmt.Sprintf(": %s → %s", ex.TrueLabel, ex.AdvLabel)
+	id := figureID("overlay", ex.Record, ex.Attack)
+	if ex.Rate <= 0 || ex.Gain <= 0 || len(ex.Clean) != len(ex.Adversarial) {
+		v.Figure = figure{ID: id, Title: v.Title, Err: fmt.Sprintf("example has rate %v Hz, gain %v adu/mV, %d clean and %d adversarial samples",
+			ex.Rate, ex.Gain, len(ex.Clean), len(ex.Adversarial))}
+		return v
+	}
+	t := chart.Trace{EpsilonUV: eps, OriginalName: "original (" + ex.TrueLabel + ")", AdversarialName: "adversarial (" + ex.AdvLabel + ")", Width: figureWidth}
+	linf, hf := 0.0, math.NaN()
+	for i := range ex.Clean {
+		t.Time = append(t.Time, float64(ex.Start+i)/ex.Rate)
+		t.Original = append(t.Original, ex.Clean[i]/ex.Gain)
+		t.Adversarial = append(t.Adversarial, ex.Adversarial[i]/ex.Gain)
+		d := (ex.Adversarial[i] - ex.Clean[i]) * 1000 / ex.Gain
+		t.PerturbationUV = append(t.PerturbationUV, d)
+		linf = math.Max(linf, math.Abs(d))
+	}
+	for _, rr := range r.Records {
+		if rr.Record == ex.Record && rr.Attack == ex.Attack {
+			hf = rr.HighFreqFraction
+		}
+	}
+	v.Figure = draw(id, v.Title, "", t)
+	v.Details = fmt.Sprintf("%d samples at %s Hz from %s s; largest perturbation in this window %s µV", len(ex.Clean), num(ex.Rate), num(float64(ex.Start)/ex.Rate), num(math.Round(linf*100)/100))
+	if !math.IsNaN(hf) {
+		v.Details += fmt.Sprintf("; %s of the perturbation's energy above 40 Hz (whole record)", pct(hf))
+	}
+	return v
+}

@@ -1,0 +1,389 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecgrobust/ecgrobust/harness/engine"
+	"github.com/ecgrobust/ecgrobust/reports/report/reporttest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// fixedOptions gives stable bytes: a fixed clock, version, build and
+// working directory.
+func fixedOptions() Options {
+	return Options{
+		Now:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
+		Version: "0.1.0-test",
+		Command: []string{"ecgrobust", "run", "testdata/spec.yaml", "--out", "out"},
+		WorkDir: ".",
+		Inputs: []Input{
+			{Role: RoleSpec, Path: "testdata/spec.yaml"},
+			{Role: RolePlugin, Path: "testdata/plugin.bin"},
+			{Role: RoleData, Path: "testdata/REFERENCE.csv"},
+		},
+		BuildInfo: func() (*debug.BuildInfo, bool) {
+			return &debug.BuildInfo{
+				GoVersion: "go1.26.0",
+				Main:      debug.Module{Path: "github.com/ecgrobust/ecgrobust", Version: "(devel)"},
+				Deps: []*debug.Module{
+					{Path: "github.com/spf13/cobra", Version: "v1.10.2", Sum: "h1:abc="},
+					{Path: "github.com/wcharczuk/go-chart/v2", Version: "v2.1.2", Sum: "h1:def="},
+				},
+				Settings: []debug.BuildSetting{
+					{Key: "vcs", Value: "git"},
+					{Key: "vcs.revision", Value: "0123456789abcdef0123456789abcdef01234567"},
+					{Key: "vcs.time", Value: "2026-11-25T11:00:00Z"},
+					{Key: "vcs.modified", Value: "true"},
+				},
+			}, true
+		},
+	}
+}
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run `make golden` to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		i := 0
+		for i < len(got) && i < len(want) && got[i] == want[i] {
+			i++
+		}
+		lo := max(0, i-80)
+		t.Errorf("%s differs from the golden file at byte %d (run `make golden` if the change is intended)\n got: …%q…\nwant: …%q…",
+			name, i, got[lo:min(len(got), i+80)], want[lo:min(len(want), i+80)])
+	}
+}
+
+func TestWriteAllGolden(t *testing.T) {
+	dir := t.TempDir()
+	r := reporttest.Result()
+	m, err := WriteAll(dir, r, fixedOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{ResultsFile, TimingsFile, HTMLFile, JUnitFile, MarkdownFile, ManifestFile} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name+".golden", b)
+	}
+	if got, want := len(m.Files), 3+6-1; got != want {
+		t.Errorf("manifest lists %d files, want %d (3 inputs, 5 outputs)", got, want)
+	}
+	// No temporary files are left behind.
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file %s left in the output directory", e.Name())
+		}
+	}
+}
+
+func TestResultsDeterministic(t *testing.T) {
+	var a, b bytes.Buffer
+	if err := Write(&a, reporttest.Result(), JSON); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&b, reporttest.Result(), JSON); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("two renderings of the same result differ")
+	}
+	if bytes.Contains(a.Bytes(), []byte("total_seconds")) {
+		t.Error("results.json holds wall-clock timings")
+	}
+	// Round trip: decoding and re-encoding gives the same bytes.
+	r, err := DecodeResults(a.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c bytes.Buffer
+	if err := Write(&c, r, JSON); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), c.Bytes()) {
+		t.Error("decode + encode changed results.json")
+	}
+}
+
+func TestWriteUnknownFormat(t *testing.T) {
+	var buf bytes.Buffer
+	err := Write(&buf, reporttest.Result(), Format("pdf"))
+	if !errors.Is(err, ErrUnknownFormat) || !strings.Contains(err.Error(), `"pdf"`) {
+		t.Errorf("err = %v, want ErrUnknownFormat naming pdf", err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("wrote %d bytes for an unknown format", buf.Len())
+	}
+	if _, err := ParseFormat("junit"); err != nil {
+		t.Errorf("ParseFormat(junit): %v", err)
+	}
+}
+
+func TestWriteRejectsNaN(t *testing.T) {
+	r := reporttest.Result()
+	r.Attacks[2].Metrics["success_rate"] = math.NaN()
+	err := Write(&bytes.Buffer{}, r, JSON)
+	if err == nil || !strings.Contains(err.Error(), `results.attacks[2].metrics["success_rate"] is NaN`) {
+		t.Errorf("err = %v, want the path of the NaN", err)
+	}
+}
+
+func TestDecodeResultsErrors(t *testing.T) {
+	var good bytes.Buffer
+	if err := Write(&good, reporttest.Result(), JSON); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, in, want string
+	}{
+		{"syntax", "{\n  \"schema_version\": \"ecgrobust.results/v1\",\n  \"run\": {,\n}", "line 3, column 11"},
+		{"type", "{\n  \"schema_version\": \"ecgrobust.results/v1\",\n  \"records\": 7\n}", "line 3"},
+		{"unknown field", "{\"schema_version\": \"ecgrobust.results/v1\", \"extra\": 1}", `unknown field "extra"`},
+		{"schema", `{"schema_version": "ecgrobust.results/v9"}`, `schema_version "ecgrobust.results/v9"`},
+		{"trailing", good.String() + "{}", "unexpected data"},
+		{"empty", "", "decode results"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := DecodeResults([]byte(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzDecodeResults(f *testing.F) {
+	var good bytes.Buffer
+	if err := Write(&good, reporttest.Result(), JSON); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good.Bytes())
+	f.Add([]byte(`{"schema_version":"ecgrobust.results/v1","metrics":{"a":1e309}}`))
+	f.Add([]byte(`{"schema_version":"ecgrobust.results/v1","records":[{"snr_db":null}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := DecodeResults(b)
+		if err != nil {
+			return
+		}
+		// Whatever decodes must render in every format without panicking.
+		for _, fm := range Formats {
+			_ = Write(&bytes.Buffer{}, r, fm)
+		}
+	})
+}
+
+func TestThresholds(t *testing.T) {
+	tests := []struct {
+		expr string
+		want map[string]string
+	}{
+		{"sap_success_rate <= 0.05", map[string]string{"sap_success_rate": "≤ 0.05"}},
+		{"clean_accuracy >= 0.85 && pgd_success_rate_ci_high < 0.1", map[string]string{"clean_accuracy": "≥ 0.85", "pgd_success_rate_ci_high": "< 0.1"}},
+		{"0.2 > [noise.accuracy_min]", map[string]string{"noise.accuracy_min": "< 0.2"}},
+		{"a >= 0.1 && a <= 0.9", map[string]string{"a": "≥ 0.1 and ≤ 0.9"}},
+		{"a < b", map[string]string{}},
+	}
+	for _, tt := range tests {
+		got := thresholds(tt.expr)
+		if len(got) != len(tt.want) {
+			t.Errorf("thresholds(%q) = %v, want %v", tt.expr, got, tt.want)
+			continue
+		}
+		for k, v := range tt.want {
+			if got[k] != v {
+				t.Errorf("thresholds(%q)[%q] = %q, want %q", tt.expr, k, got[k], v)
+			}
+		}
+	}
+}
+
+func TestJUnitFailureMessage(t *testing.T) {
+	var buf bytes.Buffer
+	if err := (fixedOptions()).Write(&buf, reporttest.Result(), JUnit); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	for _, want := range []string{
+		`tests="4" failures="1" errors="1"`,
+		`<failure message="FAIL: measured sap_10uv_success_rate_ci_high = 0.8824, threshold ≤ 0.05; expression: sap_10uv_success_rate_ci_high &lt;= 0.05`,
+		`<error message="INCONCLUSIVE: measured sap_blackbox_success_rate = not measured, threshold ≤ 0.1`,
+		`<testcase name="clean-accuracy" classname="ecgrobust.audit-full" time="0">`,
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("junit.xml lacks %s", want)
+		}
+	}
+}
+
+func TestHTMLSelfContained(t *testing.T) {
+	var buf bytes.Buffer
+	if err := (fixedOptions()).Write(&buf, reporttest.Result(), HTML); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	// The only URLs allowed are XML namespace names, which are not fetched.
+	clean := strings.NewReplacer(`xmlns="http://www.w3.org/2000/svg"`, "", `xmlns:xlink="http://www.w3.org/1999/xlink"`, "").Replace(s)
+	for _, bad := range []string{"http://", "https://", "<script", "<link", "src="} {
+		if strings.Contains(clean, bad) {
+			t.Errorf("report.html contains %q: it must be self-contained", bad)
+		}
+	}
+	for _, id := range wantCharts {
+		if !strings.Contains(s, `data-chart="`+id+`"`) {
+			t.Errorf("report.html lacks chart %s", id)
+		}
+	}
+	if strings.Contains(s, "chart-error\">") {
+		t.Error("a chart failed to draw")
+	}
+	for _, want := range []string{"Time (s)", "Amplitude (mV)", "Perturbation (µV)", "SNR (dB)", "Queries per record", data(t, "Spec SHA-256")} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+}
+
+func data(t *testing.T, s string) string { t.Helper(); return s }
+
+// wantCharts are the charts the fixture must produce.
+var wantCharts = []string{
+	"success-vs-epsilon",
+	"curve-sap-blackbox-success-vs-queries",
+	"overlay-a00001-pgd-10uv",
+	"overlay-a00001-sap-10uv",
+	"per-class-success",
+	"curve-noise-ec57-accuracy-vs-snr-em",
+}
+
+func TestChartErrorIsShownNotFatal(t *testing.T) {
+	r := reporttest.Result()
+	r.Examples[0].Adversarial = r.Examples[0].Adversarial[:10]
+	var buf bytes.Buffer
+	if err := Write(&buf, r, HTML); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "Chart not drawn: example has rate 300 Hz, gain 1000 adu/mV, 1200 clean and 10 adversarial samples") {
+		t.Error("a broken example does not show its error on the page")
+	}
+}
+
+func TestVerify(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := WriteAll(dir, reporttest.Result(), fixedOptions()); err != nil {
+		t.Fatal(err)
+	}
+	_, checks, err := Verify(dir)
+	if err != nil {
+		t.Fatalf("fresh bundle: %v", err)
+	}
+	if len(checks) != 8 {
+		t.Errorf("%d checks, want 8", len(checks))
+	}
+	// Change one output and remove another.
+	p := filepath.Join(dir, ResultsFile)
+	b, _ := os.ReadFile(p)
+	b = bytes.Replace(b, []byte(`"verdict": "FAIL"`), []byte(`"verdict": "PASS"`), 1)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, MarkdownFile)); err != nil {
+		t.Fatal(err)
+	}
+	_, checks, err = Verify(dir)
+	if !errors.Is(err, ErrChanged) {
+		t.Fatalf("err = %v, want ErrChanged", err)
+	}
+	for _, want := range []string{"output results.json changed", "output summary.md missing"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to name %q", err, want)
+		}
+	}
+	bad := 0
+	for _, c := range checks {
+		if c.Status != StatusOK {
+			bad++
+		}
+	}
+	if bad != 2 {
+		t.Errorf("%d files flagged, want 2", bad)
+	}
+}
+
+func TestVerifyInputChanged(t *testing.T) {
+	dir := t.TempDir()
+	work := t.TempDir()
+	spec := filepath.Join(work, "spec.yaml")
+	if err := os.WriteFile(spec, []byte("a: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := fixedOptions()
+	o.WorkDir = work
+	o.Inputs = []Input{{Role: RoleSpec, Path: "spec.yaml"}}
+	if _, err := WriteAll(dir, reporttest.Result(), o); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Verify(dir); err != nil {
+		t.Fatalf("fresh bundle: %v", err)
+	}
+	if err := os.WriteFile(spec, []byte("a: 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Verify(dir)
+	if err == nil || !strings.Contains(err.Error(), "spec spec.yaml changed") {
+		t.Errorf("err = %v, want it to name the changed spec", err)
+	}
+}
+
+func TestWriteAllMissingInput(t *testing.T) {
+	o := fixedOptions()
+	o.Inputs = []Input{{Role: RolePlugin, Path: "testdata/no-such-plugin"}}
+	_, err := WriteAll(t.TempDir(), reporttest.Result(), o)
+	if err == nil || !strings.Contains(err.Error(), "plugin") || !strings.Contains(err.Error(), "no-such-plugin") {
+		t.Errorf("err = %v, want it to name the missing plugin file", err)
+	}
+}
+
+func TestTimingsOptional(t *testing.T) {
+	r := reporttest.Result()
+	r.Timings = nil
+	dir := t.TempDir()
+	m, err := WriteAll(dir, r, fixedOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, TimingsFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("timings.json written without timings (stat err %v)", err)
+	}
+	for _, f := range m.Files {
+		if f.Path == TimingsFile {
+			t.Error("manifest lists timings.json")
+		}
+	}
+}
+
+var _ = engine.SchemaVersion
