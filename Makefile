@@ -7,7 +7,7 @@ DATA    ?= ../shared/data
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/ecgrobust/ecgrobust/cmd/ecgrobust/internal/command.Version=$(VERSION)
 
-.PHONY: all build test vet demo proto bench fuzz clean
+.PHONY: all build test vet demo proto bench fuzz clean golden screenshot
 
 all: build
 
@@ -29,6 +29,15 @@ demo: build
 ## proto: regenerate the plugin protocol stubs (Debian protobuf-compiler)
 proto:
 	@echo "no protocol yet"
+
+## golden: rewrite the report golden files (review the diff before committing)
+golden:
+	$(GO) test ./reports/report -run Golden -update
+
+## screenshot: render the fixture report in headless Chromium to out/report-screenshot.png
+screenshot:
+	mkdir -p out
+	ECGROBUST_SCREENSHOT=$(CURDIR)/out/report-screenshot.png $(GO) test ./reports/report -run TestBrowserScreenshotNotBlank -count=1 -v
 
 ## bench: the benchmarks recorded in BENCHMARKS.md
 bench:

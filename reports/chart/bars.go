@@ -56,7 +56,7 @@ func (b Bars) render(f format) ([]byte, error) {
 	if b.YRange != nil {
 		lo, hi = b.YRange[0], b.YRange[1]
 	}
-	ya := axisTicks(lo, hi, 5, b.YRange != nil)
+	ya := axisTicks(lo, hi, 8, b.YRange != nil)
 
 	n := len(b.Categories)
 	xa := axis{lo: -0.5, hi: float64(n) - 0.5, ticks: []gochart.Tick{{Value: -0.5}}}

@@ -171,11 +171,13 @@ func (l Line) tickLabelWidth() int {
 
 const axisFontSize = 10
 
-// baseChart returns a chart with the house style and a legend.
+// baseChart returns a chart with the house style and a legend, wrapped
+// onto as many rows above the plot area as it needs.
 func baseChart(f format, w, h int, legend []legendEntry) gochart.Chart {
+	rows := layoutLegend(legend, w-90)
 	top := 12
-	if len(legend) > 0 {
-		top = 34
+	if len(rows) > 0 {
+		top = 12 + legendRowHeight*len(rows)
 	}
 	c := gochart.Chart{
 		Width:  w,
@@ -186,8 +188,8 @@ func baseChart(f format, w, h int, legend []legendEntry) gochart.Chart {
 		},
 		Canvas: gochart.Style{FillColor: drawing.ColorWhite},
 	}
-	if len(legend) > 0 {
-		c.Elements = []gochart.Renderable{legendRenderable(legend)}
+	if len(rows) > 0 {
+		c.Elements = []gochart.Renderable{legendRenderable(rows)}
 	}
 	return c
 }
@@ -416,40 +418,92 @@ type legendEntry struct {
 	box    bool // a filled square (bars) instead of a line
 }
 
-// legendRenderable draws the entries in one row above the plot area,
-// where they never hide data.
-func legendRenderable(entries []legendEntry) gochart.Renderable {
+const (
+	legendFontSize  = 10
+	legendRowHeight = 20
+)
+
+// legendWidth is the width of an entry: swatch, gap, text, trailing gap.
+func legendWidth(r gochart.Renderer, e legendEntry) int {
+	sw := 28
+	if e.box {
+		sw = 16
+	}
+	return sw + r.MeasureText(e.name).Width() + 18
+}
+
+func legendRenderer() (gochart.Renderer, error) {
+	r, err := gochart.SVG(10, 10)
+	if err != nil {
+		return nil, err
+	}
+	font, err := gochart.GetDefaultFont()
+	if err != nil {
+		return nil, err
+	}
+	r.SetFont(font)
+	r.SetFontSize(legendFontSize)
+	return r, nil
+}
+
+// layoutLegend splits entries into rows no wider than width pixels.
+func layoutLegend(entries []legendEntry, width int) [][]legendEntry {
+	if len(entries) == 0 {
+		return nil
+	}
+	r, err := legendRenderer()
+	if err != nil {
+		return [][]legendEntry{entries}
+	}
+	var rows [][]legendEntry
+	var row []legendEntry
+	x := 0
+	for _, e := range entries {
+		lw := legendWidth(r, e)
+		if len(row) > 0 && x+lw > width {
+			rows, row, x = append(rows, row), nil, 0
+		}
+		row = append(row, e)
+		x += lw
+	}
+	return append(rows, row)
+}
+
+// legendRenderable draws the legend rows above the plot area, where they
+// never hide data.
+func legendRenderable(rows [][]legendEntry) gochart.Renderable {
 	return func(r gochart.Renderer, cb gochart.Box, defaults gochart.Style) {
-		st := gochart.Style{FontSize: 10, FontColor: drawing.ColorFromHex("222222"), Font: defaults.Font}
+		st := gochart.Style{FontSize: legendFontSize, FontColor: drawing.ColorFromHex("222222"), Font: defaults.Font}
 		if st.Font == nil {
 			st.Font, _ = gochart.GetDefaultFont()
 		}
-		st.WriteTextOptionsToRenderer(r)
-		x := cb.Left
-		y := cb.Top - 12
-		for _, e := range entries {
-			c := hex(e.color)
-			if e.box {
-				gochart.Draw.Box(r, gochart.Box{Left: x, Top: y - 6, Right: x + 12, Bottom: y + 6}, gochart.Style{FillColor: c, StrokeColor: c, StrokeWidth: 1})
-				x += 16
-			} else {
-				r.SetStrokeColor(c)
-				r.SetStrokeWidth(2.5)
-				if e.dashed {
-					r.SetStrokeDashArray([]float64{6, 4})
+		for k, row := range rows {
+			x := cb.Left
+			y := cb.Top - 12 - legendRowHeight*(len(rows)-1-k)
+			for _, e := range row {
+				c := hex(e.color)
+				if e.box {
+					gochart.Draw.Box(r, gochart.Box{Left: x, Top: y - 6, Right: x + 12, Bottom: y + 6}, gochart.Style{FillColor: c, StrokeColor: c, StrokeWidth: 1})
+					x += 16
 				} else {
+					r.SetStrokeColor(c)
+					r.SetStrokeWidth(2.5)
+					if e.dashed {
+						r.SetStrokeDashArray([]float64{6, 4})
+					} else {
+						r.SetStrokeDashArray(nil)
+					}
+					r.MoveTo(x, y)
+					r.LineTo(x+24, y)
+					r.Stroke()
 					r.SetStrokeDashArray(nil)
+					x += 28
 				}
-				r.MoveTo(x, y)
-				r.LineTo(x+24, y)
-				r.Stroke()
-				r.SetStrokeDashArray(nil)
-				x += 28
+				st.WriteTextOptionsToRenderer(r)
+				tb := r.MeasureText(e.name)
+				r.Text(e.name, x, y+tb.Height()/2)
+				x += tb.Width() + 18
 			}
-			st.WriteTextOptionsToRenderer(r)
-			tb := r.MeasureText(e.name)
-			r.Text(e.name, x, y+tb.Height()/2)
-			x += tb.Width() + 18
 		}
 	}
 }
