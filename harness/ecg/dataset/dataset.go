@@ -16,7 +16,14 @@
 //     training2017.zip, its unpacked directory, a directory holding either
 //     (such as ../shared/data/cinc2017) or the data root holding cinc2017/.
 //     An empty Path means $ECGROBUST_DATA, else ../shared/data.
-//   - "mitdb": not yet available here; see the package wfdb.
+//   - "mitdb": MIT-BIH Arrhythmia Database records (Path: their directory
+//     or the data root holding mitdb/; Records: names, nil for every .hea
+//     there). Lead Lead (default MLII, else the first) is resampled to
+//     300 Hz and rescaled to 1000 adu/mV (as CinC), then cut into
+//     back-to-back windows of SegmentSeconds (default 60 s), IDs
+//     "mitdb/201@<start>", each lying wholly inside one rhythm class from
+//     the rhythm annotations: (N → N, (AFIB → A, other rhythms → O (see
+//     [Rhythm]). Split must be empty.
 //
 // # Selection, in this order
 //
@@ -84,6 +91,11 @@ type Config struct {
 	PerClass   int      // records drawn per class; 0 keeps all
 	Seed       uint64   // seed of the per-class draw
 	Preprocess string   // Han2020 (default when empty) or None
+
+	// MITDB only.
+	Records        []string // record names; nil: every .hea in the directory
+	Lead           string   // signal description; "" : MLII, else the first
+	SegmentSeconds float64  // window length; 0: 60 s
 }
 
 // Set is a resolved dataset.
@@ -154,7 +166,7 @@ func Load(ctx context.Context, c Config) (*Set, error) {
 			origin = d.Path()
 		}
 	case MITDB:
-		return nil, fmt.Errorf("dataset: source %q is not available yet", c.Source)
+		return loadMITDBSet(ctx, c, length)
 	default:
 		return nil, fmt.Errorf("dataset: source %q: want %q, %q or %q", c.Source, Demo, CinC2017, MITDB)
 	}
@@ -295,4 +307,65 @@ func writeRecord(h hash.Hash, r ecg.Record) {
 		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
 	}
 	h.Write(buf)
+}
+
+func loadMITDBSet(ctx context.Context, c Config, length int) (*Set, error) {
+	if c.Split != "" {
+		return nil, fmt.Errorf("dataset: split %q: source mitdb takes no split", c.Split)
+	}
+	recs, dir, err := loadMITDB(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]string, len(recs))
+	for i, r := range recs {
+		labels[i] = r.Label
+	}
+	idx, err := pick(labels, c)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ecg.Record, len(idx))
+	for i, j := range idx {
+		out[i] = recs[j]
+		if length > 0 {
+			out[i] = ecg.Fit(out[i], length)
+		}
+	}
+	return &Set{Records: out, Config: c, Origin: dir, SHA256: Hash(out)}, nil
+}
+
+// pick applies the class filter and the per-class draw to labels and
+// returns the kept indices in order.
+func pick(labels []string, c Config) ([]int, error) {
+	var idx []int
+	var kept []string
+	for i, l := range labels {
+		if c.Classes == nil || slices.Contains(c.Classes, l) {
+			idx = append(idx, i)
+			kept = append(kept, l)
+		}
+	}
+	if c.PerClass > 0 {
+		classes := c.Classes
+		if classes == nil {
+			var s cinc.Split
+			for _, l := range kept {
+				s = append(s, cinc.Assignment{Label: l})
+			}
+			classes = presentClasses(s)
+		}
+		sub, err := ecg.Stratify(kept, classes, c.PerClass, rand.New(rand.NewPCG(c.Seed, 0)))
+		if err != nil {
+			return nil, fmt.Errorf("dataset: per_class %d: %w", c.PerClass, err)
+		}
+		for i, j := range sub {
+			sub[i] = idx[j]
+		}
+		idx = sub
+	}
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("dataset: no records selected (classes %q)", c.Classes)
+	}
+	return idx, nil
 }

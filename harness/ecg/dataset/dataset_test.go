@@ -148,3 +148,51 @@ func TestHashSensitivity(t *testing.T) {
 		t.Error("hash confuses ID and label boundaries")
 	}
 }
+
+func TestMITDB(t *testing.T) {
+	root := dataRoot(t)
+	ctx := context.Background()
+	s, err := Load(ctx, Config{Source: MITDB, Path: root, Records: []string{"201", "100"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Counts()
+	n100 := 0
+	for _, r := range s.Records {
+		if strings.HasPrefix(r.ID, "mitdb/100@") {
+			n100++
+			if r.Label != "N" {
+				t.Errorf("%s labelled %q", r.ID, r.Label)
+			}
+		}
+	}
+	// 100 is 30 min of normal sinus rhythm from sample 18 on: the first
+	// one-minute window is not wholly annotated, the other 29 are.
+	if n100 != 29 || got["A"] < 5 {
+		t.Errorf("%d windows of 100, counts %v", n100, got)
+	}
+	for _, r := range s.Records {
+		if r.Signal.Rate != 300 || r.Signal.Gain != 1000 || len(r.Signal.Samples) != ecg.Han2020Length || r.Valid.Len() != ecg.Han2020Length {
+			t.Fatalf("%s: %v Hz %v adu/mV %d samples valid %v", r.ID, r.Signal.Rate, r.Signal.Gain, len(r.Signal.Samples), r.Valid)
+		}
+		if !strings.HasPrefix(r.ID, "mitdb/201@") && !strings.HasPrefix(r.ID, "mitdb/100@") {
+			t.Fatalf("ID %s", r.ID)
+		}
+	}
+	if !strings.HasPrefix(s.Records[0].ID, "mitdb/201@") {
+		t.Errorf("order: first %s", s.Records[0].ID)
+	}
+	af, err := Load(ctx, Config{Source: MITDB, Path: root, Classes: []string{"A"}, PerClass: 5, Seed: 1, SegmentSeconds: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(af.Records) != 5 || af.Records[0].Label != "A" || len(af.Records[0].Signal.Samples) != ecg.Han2020Length || af.Records[0].Valid.Len() != 9000 {
+		t.Errorf("AF draw: %d records, first %+v", len(af.Records), af.Records[0].Valid)
+	}
+	if _, err := Load(ctx, Config{Source: MITDB, Path: root, Split: "han2020-test"}); err == nil {
+		t.Error("mitdb with a split accepted")
+	}
+	if _, err := Load(ctx, Config{Source: MITDB, Path: root, Records: []string{"100"}, Lead: "V9"}); err == nil || !strings.Contains(err.Error(), "V9") {
+		t.Errorf("missing lead: %v", err)
+	}
+}

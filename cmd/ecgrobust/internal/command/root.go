@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ecgrobust/ecgrobust/harness/model"
 )
 
 // Version is the harness version, set at build time with
@@ -26,6 +28,11 @@ type Factory struct {
 	Stdout, Stderr io.Writer
 	// IsTerminal reports whether Stderr is an interactive terminal.
 	IsTerminal bool
+	// Global holds the persistent flags once the command line is parsed.
+	Global GlobalOptions
+	// OpenClassifier opens the model a spec names; the returned close
+	// function releases it (kills plugin processes).
+	OpenClassifier func(ctx context.Context, req ClassifierRequest) (model.Classifier, func() error, error)
 }
 
 const rootLong = `ecgrobust tests whether an ECG rhythm classifier survives the adversarial
@@ -57,8 +64,13 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErrorf("%w", err)
 	})
+	addGlobalFlags(root, &f.Global)
 	root.AddCommand(
 		newCmdVersion(f),
+		newCmdRun(f, nil),
+		newCmdValidate(f, nil),
+		newCmdSpecs(f, nil),
+		newCmdCompare(f, nil),
 	)
 	return root
 }
@@ -68,10 +80,11 @@ func Main() ExitCode {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	f := &Factory{
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		IsTerminal: isTerminal(os.Stderr),
+		Stdin:          os.Stdin,
+		Stdout:         os.Stdout,
+		Stderr:         os.Stderr,
+		IsTerminal:     isTerminal(os.Stderr),
+		OpenClassifier: openClassifier,
 	}
 	return execute(ctx, NewRootCmd(f), f.Stderr)
 }
@@ -87,5 +100,8 @@ func execute(ctx context.Context, root *cobra.Command, stderr io.Writer) ExitCod
 		return ee.code
 	}
 	fmt.Fprintf(stderr, "ecgrobust: %v\n", err)
-	return codeOf(err)
+	if code := codeOf(err); code != ExitRuntime || !isCobraUsage(err) {
+		return code
+	}
+	return ExitUsage
 }

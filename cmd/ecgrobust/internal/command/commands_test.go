@@ -1,0 +1,268 @@
+package command
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ecgrobust/ecgrobust/harness/ecg/dataset"
+	"github.com/ecgrobust/ecgrobust/harness/engine"
+	"github.com/ecgrobust/ecgrobust/harness/model"
+	"github.com/ecgrobust/ecgrobust/harness/spec"
+	"github.com/ecgrobust/ecgrobust/harness/verdict"
+)
+
+// runCLI executes args against a fresh tree and returns the exit code,
+// stdout and stderr.
+func runCLI(t *testing.T, f *Factory, args ...string) (ExitCode, string, string) {
+	t.Helper()
+	var out, errb strings.Builder
+	f.Stdout, f.Stderr, f.Stdin = &out, &errb, strings.NewReader("")
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	code := execute(context.Background(), root, f.Stderr)
+	return code, out.String(), errb.String()
+}
+
+func TestRunFlags(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode ExitCode
+		check    func(t *testing.T, o *RunOptions)
+		wantErr  string
+	}{
+		{name: "defaults", args: []string{"run", "ci-gate-quick"}, check: func(t *testing.T, o *RunOptions) {
+			if o.Spec != "ci-gate-quick" || o.Global.Out != "out" || o.Global.SeedSet || o.Global.Workers != 0 || o.Model != "" {
+				t.Errorf("opts = %+v", o)
+			}
+		}},
+		{name: "all flags", args: []string{"run", "x.yaml", "--out", "d", "--seed", "7", "--workers", "2", "--quiet", "--json",
+			"--model", "bin/p", "--model-sha256", strings.Repeat("a", 64), "--data", "/data"}, check: func(t *testing.T, o *RunOptions) {
+			g := o.Global
+			if g.Out != "d" || !g.SeedSet || g.Seed != 7 || g.Workers != 2 || !g.Quiet || !g.JSON || g.Data != "/data" || o.Model != "bin/p" {
+				t.Errorf("opts = %+v", o)
+			}
+		}},
+		{name: "sha without model", args: []string{"run", "x.yaml", "--model-sha256", "ab"}, wantCode: ExitUsage, wantErr: "--model-sha256 needs --model"},
+		{name: "no spec", args: []string{"run"}, wantCode: ExitUsage, wantErr: "accepts 1 arg"},
+		{name: "negative workers", args: []string{"run", "x.yaml", "--workers", "-1"}, wantCode: ExitUsage, wantErr: "--workers -1"},
+		{name: "bad seed", args: []string{"run", "x.yaml", "--seed", "1.5"}, wantCode: ExitUsage, wantErr: "invalid argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got *RunOptions
+			f := &Factory{}
+			var out, errb strings.Builder
+			f.Stdout, f.Stderr = &out, &errb
+			root := NewRootCmd(f)
+			for _, c := range root.Commands() {
+				if c.Name() == "run" {
+					root.RemoveCommand(c)
+				}
+			}
+			root.AddCommand(newCmdRun(f, func(_ context.Context, o *RunOptions) error { got = o; return nil }))
+			root.SetArgs(tt.args)
+			code := execute(context.Background(), root, f.Stderr)
+			if code != tt.wantCode {
+				t.Fatalf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, errb.String())
+			}
+			if tt.wantErr != "" && !strings.Contains(errb.String(), tt.wantErr) {
+				t.Errorf("stderr = %q, want %q", errb.String(), tt.wantErr)
+			}
+			if tt.check != nil {
+				if got == nil {
+					t.Fatal("run function not called")
+				}
+				tt.check(t, got)
+			}
+		})
+	}
+}
+
+func TestValidateCommand(t *testing.T) {
+	code, out, errOut := runCLI(t, &Factory{}, "validate", "ci-gate-quick", "../../../../specs/audit-full.yaml")
+	if code != ExitPass || strings.Count(out, ": valid (") != 2 {
+		t.Fatalf("code %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, &Factory{}, "validate", "../../../../harness/spec/testdata/broken/float-into-int.yaml")
+	if code != ExitUsage || !strings.Contains(errOut, "float-into-int.yaml:16:12: attacks[0].steps: must be an integer, got the number 20.5") {
+		t.Errorf("broken spec: code %d, stderr %q", code, errOut)
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad-expr.yaml")
+	data, err := os.ReadFile("../../../../harness/spec/testdata/valid.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(strings.Replace(string(data), "sap_success_rate <= 0.05", "sap_succes_rate <= 0.05", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, &Factory{}, "validate", "--json", bad)
+	var res []validateResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("json: %v (%q)", err, out)
+	}
+	if code != ExitUsage || len(res) != 1 || res[0].Valid || len(res[0].Errors) != 1 {
+		t.Fatalf("code %d, results %+v", code, res)
+	}
+	e := res[0].Errors[0]
+	if e.Line != 31 || e.Field != "criteria[0].expr" || !strings.Contains(e.Message, `unknown variable "sap_succes_rate" (did you mean "sap_success_rate"?)`) {
+		t.Errorf("error = %+v", e)
+	}
+}
+
+func TestSpecsCommand(t *testing.T) {
+	code, out, _ := runCLI(t, &Factory{}, "specs", "list")
+	for _, name := range []string{"ci-gate-quick", "han2020-reproduction", "audit-full", "noise-stress-ec57"} {
+		if !strings.Contains(out, name) {
+			t.Errorf("specs list lacks %s:\n%s", name, out)
+		}
+	}
+	if code != ExitPass {
+		t.Errorf("code %d", code)
+	}
+	code, out, _ = runCLI(t, &Factory{}, "specs", "show", "ci-gate-quick")
+	if code != ExitPass || !strings.Contains(out, "name: ci-gate-quick") {
+		t.Errorf("show: code %d, out %q", code, out)
+	}
+	code, _, errOut := runCLI(t, &Factory{}, "specs", "show", "nope")
+	if code != ExitUsage || !strings.Contains(errOut, "bundled: audit-full") {
+		t.Errorf("show nope: code %d, stderr %q", code, errOut)
+	}
+}
+
+func writeResult(t *testing.T, dir string, r *engine.Result) string {
+	t.Helper()
+	r.SchemaVersion = engine.SchemaVersion
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestCompareCommand(t *testing.T) {
+	tmp := t.TempDir()
+	base := writeResult(t, filepath.Join(tmp, "a"), &engine.Result{Verdict: verdict.Pass,
+		Metrics:  map[string]float64{"clean_accuracy": 0.9, "sap_success_rate": 0.02, "sap_linf_uv_mean": 10},
+		Criteria: []verdict.CriterionResult{{ID: "sap", Outcome: verdict.Pass}, {ID: "clean", Outcome: verdict.Pass}}})
+	same := writeResult(t, filepath.Join(tmp, "b"), &engine.Result{Verdict: verdict.Pass,
+		Metrics:  map[string]float64{"clean_accuracy": 0.89, "sap_success_rate": 0.03, "sap_linf_uv_mean": 10},
+		Criteria: []verdict.CriterionResult{{ID: "sap", Outcome: verdict.Pass}, {ID: "clean", Outcome: verdict.Pass}}})
+	worse := writeResult(t, filepath.Join(tmp, "c"), &engine.Result{Verdict: verdict.Fail,
+		Metrics:  map[string]float64{"clean_accuracy": 0.9, "sap_success_rate": 0.4, "sap_linf_uv_mean": 10},
+		Criteria: []verdict.CriterionResult{{ID: "sap", Outcome: verdict.Fail}, {ID: "clean", Outcome: verdict.Pass}}})
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode ExitCode
+		want     string
+	}{
+		{"no regression", []string{"compare", base, same}, ExitPass, "no regression"},
+		{"metric direction", []string{"compare", base, same}, ExitPass, "sap_success_rate  0.02  0.03  worse"},
+		{"strict", []string{"compare", "--strict", base, same}, ExitFail, "metric sap_success_rate 0.02 → 0.03"},
+		{"strict within tolerance", []string{"compare", "--strict", "--tolerance", "0.02", base, same}, ExitPass, "no regression"},
+		{"regression", []string{"compare", base, worse}, ExitFail, "criterion sap PASS → FAIL"},
+		{"improvement", []string{"compare", worse, base}, ExitPass, "verdict  FAIL"},
+		{"missing", []string{"compare", base, filepath.Join(tmp, "nope")}, ExitRuntime, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, &Factory{}, tt.args...)
+			if code != tt.wantCode || !strings.Contains(out, tt.want) {
+				t.Errorf("code %d (want %d), stdout:\n%s\nstderr: %s\nwant substring %q", code, tt.wantCode, out, errOut, tt.want)
+			}
+		})
+	}
+}
+
+// fakeClassifier is never called: the fake engine below does not use it.
+type fakeClassifier struct{ model.Classifier }
+
+func TestRunPipeline(t *testing.T) {
+	closed := 0
+	f := &Factory{OpenClassifier: func(_ context.Context, req ClassifierRequest) (model.Classifier, func() error, error) {
+		if req.Model.Plugin != "ecgrobust-reference-plugin" {
+			t.Errorf("model plugin = %q", req.Model.Plugin)
+		}
+		return fakeClassifier{}, func() error { closed++; return nil }, nil
+	}}
+	metrics := map[string]float64{"clean_accuracy": 0.8, "sap_success_rate": 0.5, "pgd_success_rate": 0.9,
+		"sap_errored_fraction": 0, "pgd_errored_fraction": 0, "errored_fraction": 0}
+	defer func(old func(context.Context, *spec.Spec, *dataset.Set, model.Classifier, *progress) (*engine.Result, error)) {
+		runEngine = old
+	}(runEngine)
+	runEngine = func(_ context.Context, s *spec.Spec, set *dataset.Set, _ model.Classifier, p *progress) (*engine.Result, error) {
+		if len(set.Records) != 20 {
+			t.Errorf("records = %d, want 20 (5 per class)", len(set.Records))
+		}
+		p.Update(len(set.Records), len(set.Records))
+		return &engine.Result{SchemaVersion: engine.SchemaVersion, Run: engine.RunInfo{Spec: engine.SpecRef{Name: s.Metadata.Name, SHA256: s.SHA256}},
+			Metrics: metrics}, nil
+	}
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, f, "run", "ci-gate-quick", "--out", out, "--quiet")
+	if code != ExitFail {
+		t.Fatalf("exit code %d, want %d (FAIL); stdout %q stderr %q", code, ExitFail, stdout, stderr)
+	}
+	if closed != 1 {
+		t.Errorf("classifier closed %d times, want 1", closed)
+	}
+	for _, want := range []string{"verdict: FAIL", "FAIL  sap-success", "sap_success_rate = 0.5", "results.json"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	r, err := readResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != verdict.Fail || len(r.Criteria) != 3 {
+		t.Errorf("results.json verdict %s with %d criteria", r.Verdict, len(r.Criteria))
+	}
+
+	// Too many errored records: INCONCLUSIVE.
+	metrics["sap_errored_fraction"] = 0.1
+	metrics["sap_success_rate"] = 0.1
+	code, stdout, _ = runCLI(t, f, "run", "ci-gate-quick", "--out", out, "--quiet")
+	if code != ExitInconclusive || !strings.Contains(stdout, "unreliable") {
+		t.Errorf("errored run: exit %d, stdout %s", code, stdout)
+	}
+	// All good: PASS.
+	metrics["sap_errored_fraction"] = 0
+	code, stdout, _ = runCLI(t, f, "run", "ci-gate-quick", "--out", out, "--quiet", "--json")
+	var sum runSummary
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil || code != ExitPass || sum.Verdict != "PASS" {
+		t.Errorf("pass run: exit %d, summary %+v, err %v", code, sum, err)
+	}
+}
+
+func TestRunReportsMissingParts(t *testing.T) {
+	f := &Factory{OpenClassifier: openClassifier}
+	code, _, stderr := runCLI(t, f, "run", "ci-gate-quick", "--out", t.TempDir(), "--quiet", "--model", "reference")
+	if code != ExitRuntime || !strings.Contains(stderr, "not available yet") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, f, "run", "ci-gate-quick", "--out", t.TempDir(), "--quiet", "--model", "/nonexistent/plugin")
+	if code != ExitRuntime {
+		t.Errorf("missing plugin: exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, f, "run", "ci-gate-quick", "--quiet", "--out", "/proc/no-such-dir/x")
+	if code != ExitRuntime || !strings.Contains(stderr, "output directory") {
+		t.Errorf("unwritable out: exit %d, stderr %q", code, stderr)
+	}
+	if !errors.Is(notAvailable("x"), errNotAvailable) {
+		t.Error("notAvailable does not wrap errNotAvailable")
+	}
+}

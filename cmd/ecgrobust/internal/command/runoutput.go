@@ -1,0 +1,91 @@
+package command
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/ecgrobust/ecgrobust/harness/engine"
+	"github.com/ecgrobust/ecgrobust/harness/spec"
+)
+
+// writeResultsJSON writes results.json and timings.json into dir. It
+// stands in for the reports package until that lands, and writes no HTML.
+func writeResultsJSON(dir string, _ *spec.Spec, res *engine.Result) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	write := func(name string, v any) error {
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", name, err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+		paths = append(paths, p)
+		return nil
+	}
+	if err := write("results.json", res); err != nil {
+		return nil, err
+	}
+	if res.Timings != nil {
+		if err := write("timings.json", res.Timings); err != nil {
+			return nil, err
+		}
+	}
+	return paths, nil
+}
+
+// runSummary is what `run --json` prints.
+type runSummary struct {
+	Verdict  string             `json:"verdict"`
+	Reason   string             `json:"reason,omitempty"`
+	Spec     engine.SpecRef     `json:"spec"`
+	Criteria []criterionLine    `json:"criteria"`
+	Files    []string           `json:"files"`
+	Metrics  map[string]float64 `json:"metrics"`
+}
+
+type criterionLine struct {
+	ID      string             `json:"id"`
+	Outcome string             `json:"outcome"`
+	Expr    string             `json:"expr"`
+	Values  map[string]float64 `json:"values,omitempty"`
+	Reason  string             `json:"reason,omitempty"`
+}
+
+// printVerdict prints the verdict, each criterion and the files written.
+func printVerdict(f *Factory, g GlobalOptions, res *engine.Result, paths []string) {
+	if g.JSON {
+		sum := runSummary{Verdict: string(res.Verdict), Reason: res.Reason, Spec: res.Run.Spec, Files: paths, Metrics: res.Metrics}
+		for _, c := range res.Criteria {
+			sum.Criteria = append(sum.Criteria, criterionLine{ID: c.ID, Outcome: string(c.Outcome), Expr: c.Expr, Values: c.Values, Reason: c.Reason})
+		}
+		enc := json.NewEncoder(f.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(sum)
+		return
+	}
+	fmt.Fprintf(f.Stdout, "verdict: %s", res.Verdict)
+	if res.Reason != "" {
+		fmt.Fprintf(f.Stdout, " (%s)", res.Reason)
+	}
+	fmt.Fprintln(f.Stdout)
+	tw := tabwriter.NewWriter(f.Stdout, 0, 4, 2, ' ', 0)
+	for _, c := range res.Criteria {
+		line := fmt.Sprintf("  %s\t%s\t%s", c.Outcome, c.ID, c.Expr)
+		if c.Reason != "" {
+			line += "\t" + c.Reason
+		}
+		fmt.Fprintln(tw, line)
+	}
+	_ = tw.Flush()
+	for _, p := range paths {
+		fmt.Fprintf(f.Stdout, "wrote %s\n", p)
+	}
+}
