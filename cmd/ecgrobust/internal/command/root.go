@@ -67,6 +67,8 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	addGlobalFlags(root, &f.Global)
 	root.AddCommand(
 		newCmdVersion(f),
+		newCmdReport(f, nil),
+		newCmdVerify(f, nil),
 		newCmdRun(f, nil),
 		newCmdValidate(f, nil),
 		newCmdSpecs(f, nil),

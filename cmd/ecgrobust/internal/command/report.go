@@ -1,0 +1,179 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ecgrobust/ecgrobust/harness/engine"
+	"github.com/ecgrobust/ecgrobust/harness/spec"
+	"github.com/ecgrobust/ecgrobust/reports/report"
+)
+
+// ReportOptions are the inputs of `ecgrobust report`.
+type ReportOptions struct {
+	Factory *Factory
+	// Results is the results.json to render.
+	Results string
+	// Out is the directory the reports are written to.
+	Out string
+}
+
+const reportLong = `Render every report again from a results.json alone, without re-running:
+results.json (same bytes), timings.json (when one sits beside the results),
+report.html, junit.xml, summary.md and manifest.json.
+
+When a manifest.json sits beside the results, its inputs (spec, plugin,
+data hashes) and replay command are carried into the new manifest.`
+
+func newCmdReport(f *Factory, runF func(context.Context, *ReportOptions) error) *cobra.Command {
+	opts := &ReportOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:     "report RESULTS.json",
+		Short:   "Re-render the reports from a results file",
+		Long:    reportLong,
+		Example: "  ecgrobust report out/results.json --out out/rerendered",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Results = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runReport(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Out, "out", "out", "directory for the rendered reports")
+	return cmd
+}
+
+func runReport(_ context.Context, opts *ReportOptions) error {
+	r, err := report.ReadResults(opts.Results)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return usageErrorf("%w", err)
+		}
+		return withCode(ExitUsage, err)
+	}
+	dir := filepath.Dir(opts.Results)
+	o, err := carriedOptions(dir)
+	if err != nil {
+		return withCode(ExitRuntime, err)
+	}
+	if t, err := readTimings(filepath.Join(dir, report.TimingsFile)); err != nil {
+		return withCode(ExitRuntime, err)
+	} else if t != nil {
+		r.Timings = t
+	}
+	m, err := report.WriteAll(opts.Out, r, o)
+	if err != nil {
+		return withCode(ExitRuntime, fmt.Errorf("write reports: %w", err))
+	}
+	for _, file := range m.Files {
+		if file.Role == report.RoleOutput {
+			fmt.Fprintf(opts.Factory.Stdout, "wrote %s\n", filepath.Join(opts.Out, file.Path))
+		}
+	}
+	fmt.Fprintf(opts.Factory.Stdout, "wrote %s\n", filepath.Join(opts.Out, report.ManifestFile))
+	return nil
+}
+
+// carriedOptions are report options whose inputs and replay command come
+// from the manifest in dir, if there is one.
+func carriedOptions(dir string) (report.Options, error) {
+	o := report.Options{Version: Version}
+	m, err := report.ReadManifest(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return o, nil
+	}
+	if err != nil {
+		return o, err
+	}
+	o.Command, o.WorkDir = m.Command, m.WorkDir
+	for _, file := range m.Files {
+		if file.Role != report.RoleOutput {
+			o.Inputs = append(o.Inputs, report.Input{Role: file.Role, Path: file.Path, SHA256: file.SHA256, Bytes: file.Bytes})
+		}
+	}
+	return o, nil
+}
+
+func readTimings(path string) (*engine.Timings, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read timings: %w", err)
+	}
+	var t engine.Timings
+	if err := decodeStrict(b, &t); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &t, nil
+}
+
+// writeReportBundle writes results.json and every report into dir, with a
+// manifest hashing the spec file and the plugin binary. It has the shape
+// of run's writeReports hook; writeBundle also hashes data files.
+func writeReportBundle(dir string, s *spec.Spec, res *engine.Result) ([]string, error) {
+	return writeBundle(dir, s, res, nil)
+}
+
+// writeBundle is writeReportBundle with the data files the run read (for
+// example the CinC zip named by dataset.Set.Origin), hashed into the
+// manifest. It returns the paths written, report.html first.
+func writeBundle(dir string, s *spec.Spec, res *engine.Result, dataFiles []string) ([]string, error) {
+	o := report.Options{Version: Version, Command: os.Args, Inputs: bundleInputs(s, dataFiles)}
+	m, err := report.WriteAll(dir, res, o)
+	if err != nil {
+		return nil, err
+	}
+	paths := []string{filepath.Join(dir, report.HTMLFile)}
+	for _, file := range m.Files {
+		if file.Role == report.RoleOutput && file.Path != report.HTMLFile {
+			paths = append(paths, filepath.Join(dir, file.Path))
+		}
+	}
+	return append(paths, filepath.Join(dir, report.ManifestFile)), nil
+}
+
+// bundleInputs lists the files a run of s read: the spec file (a bundled
+// spec is identified by its hash in results.json), the plugin binary and
+// the data files that exist on disk.
+func bundleInputs(s *spec.Spec, dataFiles []string) []report.Input {
+	var in []report.Input
+	if s != nil && s.File != "" && !strings.HasPrefix(s.File, "bundled:") {
+		in = append(in, report.Input{Role: report.RoleSpec, Path: s.File})
+	}
+	if s != nil && !s.Model.IsReference() && s.Model.Plugin != "" {
+		p := s.Model.Plugin
+		if !filepath.IsAbs(p) && s.File != "" && !strings.HasPrefix(s.File, "bundled:") {
+			p = filepath.Join(filepath.Dir(s.File), p)
+		}
+		in = append(in, report.Input{Role: report.RolePlugin, Path: p})
+	}
+	for _, d := range dataFiles {
+		if st, err := os.Stat(d); err == nil && st.Mode().IsRegular() {
+			in = append(in, report.Input{Role: report.RoleData, Path: d})
+		}
+	}
+	return in
+}
+
+// decodeStrict decodes JSON b into v, rejecting unknown fields.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecgrobust/ecgrobust/reports/report"
+	"github.com/ecgrobust/ecgrobust/reports/report/reporttest"
+)
+
+// writeFixtureBundle writes the report fixture's bundle into a new
+// directory, with a spec input and the given replay command.
+func writeFixtureBundle(t *testing.T, command []string) (dir, specPath string) {
+	t.Helper()
+	dir = t.TempDir()
+	work := t.TempDir()
+	specPath = filepath.Join(work, "spec.yaml")
+	if err := os.WriteFile(specPath, []byte("metadata: {name: audit-full}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := report.Options{
+		Now:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
+		Version: Version,
+		Command: command,
+		WorkDir: work,
+		Inputs:  []report.Input{{Role: report.RoleSpec, Path: "spec.yaml"}},
+	}
+	if _, err := report.WriteAll(dir, reporttest.Result(), o); err != nil {
+		t.Fatal(err)
+	}
+	return dir, specPath
+}
+
+func execCLI(t *testing.T, args ...string) (ExitCode, string, string) {
+	t.Helper()
+	f, out, errb := testFactory()
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	code := execute(context.Background(), root, f.Stderr)
+	return code, out.String(), errb.String()
+}
+
+func TestReportRerenders(t *testing.T) {
+	src, _ := writeFixtureBundle(t, []string{"ecgrobust", "run", "spec.yaml"})
+	dst := filepath.Join(t.TempDir(), "again")
+	code, out, errs := execCLI(t, "report", filepath.Join(src, "results.json"), "--out", dst)
+	if code != ExitPass {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	for _, name := range []string{"results.json", "timings.json", "report.html", "junit.xml", "summary.md", "manifest.json"} {
+		if !strings.Contains(out, filepath.Join(dst, name)) {
+			t.Errorf("output does not mention %s:\n%s", name, out)
+		}
+	}
+	a, _ := os.ReadFile(filepath.Join(src, "results.json"))
+	b, err := os.ReadFile(filepath.Join(dst, "results.json"))
+	if err != nil || !bytes.Equal(a, b) {
+		t.Errorf("re-rendered results.json differs from the original (err %v)", err)
+	}
+	html, _ := os.ReadFile(filepath.Join(dst, "report.html"))
+	if !bytes.Contains(html, []byte(`data-chart="overlay-a00001-sap-10uv"`)) {
+		t.Error("re-rendered report.html lacks the SAP overlay")
+	}
+	// The spec input and the replay command are carried over, so the new
+	// bundle verifies too.
+	m, err := report.ReadManifest(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Command) != 3 || m.Files[0].Role != report.RoleSpec {
+		t.Errorf("manifest did not carry the command and inputs: %+v", m)
+	}
+	if code, out, errs := execCLI(t, "verify", dst); code != ExitPass {
+		t.Errorf("verify of the re-rendered bundle: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+func TestReportErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "results.json")
+	if err := os.WriteFile(bad, []byte("{\n  \"schema_version\": \"ecgrobust.results/v1\",\n  \"run\": 3\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code ExitCode
+		want string
+	}{
+		{"missing file", []string{"report", filepath.Join(dir, "nope.json")}, ExitUsage, "nope.json"},
+		{"bad json", []string{"report", bad, "--out", t.TempDir()}, ExitUsage, "results.json: line 3"},
+		{"no args", []string{"report"}, ExitUsage, "accepts 1 arg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errs := execCLI(t, tt.args...)
+			if code != tt.code || !strings.Contains(errs, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errs, tt.code, tt.want)
+			}
+		})
+	}
+}
+
+func TestReportFlags(t *testing.T) {
+	f, _, _ := testFactory()
+	var got *ReportOptions
+	cmd := newCmdReport(f, func(_ context.Context, o *ReportOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"r.json", "--out", "x"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Results != "r.json" || got.Out != "x" {
+		t.Errorf("options = %+v", got)
+	}
+}
