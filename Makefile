@@ -14,6 +14,8 @@ all: build
 ## build: the CLI and the plugin binaries into bin/
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ecgrobust ./cmd/ecgrobust
+	$(GO) build -o $(BIN)/example-go ./plugins/examples/go
+	ln -sf ../plugins/examples/python/plugin.py $(BIN)/example-python
 
 ## test: vet and every test (≤ 10 min on 2 cores)
 test: build vet

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"time"
@@ -25,15 +26,20 @@ const parentPoll = 500 * time.Millisecond
 // dies without stopping it (the plugin's parent process changes).
 //
 // Everything the plugin logs must go to stderr: stdout carries the
-// handshake. The standard log and log/slog default loggers write to stderr.
+// handshake. Log with the standard log or log/slog default loggers: they
+// write straight to the process's stderr, which the host logs line by line
+// under the plugin's name. (While serving, os.Stdout and os.Stderr are
+// pipes that go-plugin forwards to the host asynchronously; output written
+// to them just before a crash can be lost.)
 // Run by hand, without a host, the binary prints a notice and exits.
 func Serve(c Classifier) {
+	stderr := os.Stderr // go-plugin redirects os.Stderr while serving
 	srv, err := newServer(c)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%v\n", err)
 		os.Exit(1)
 	}
-	go watchParent(os.Getppid())
+	go watchParent(os.Getppid(), stderr)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: wire.VersionedPlugins(srv),
@@ -43,7 +49,7 @@ func Serve(c Classifier) {
 		},
 		Logger: hclog.New(&hclog.LoggerOptions{
 			Name:   "sdk",
-			Output: os.Stderr,
+			Output: stderr,
 			Level:  hclog.Warn,
 		}),
 	})
@@ -51,13 +57,13 @@ func Serve(c Classifier) {
 
 // watchParent exits the process when its parent is no longer ppid, i.e.
 // the host died and the plugin was adopted. go-plugin has no such check.
-func watchParent(ppid int) {
+func watchParent(ppid int, stderr io.Writer) {
 	if ppid <= 1 {
 		return
 	}
 	for range time.Tick(parentPoll) {
 		if os.Getppid() != ppid {
-			fmt.Fprintf(os.Stderr, "sdk: host process %d is gone; exiting\n", ppid)
+			fmt.Fprintf(stderr, "sdk: host process %d is gone; exiting\n", ppid)
 			os.Exit(1)
 		}
 	}

@@ -2,9 +2,8 @@ package sdk
 
 import (
 	"context"
-	"fmt"
+	"log"
 	"math"
-	"os"
 	"runtime/debug"
 
 	"google.golang.org/grpc/codes"
@@ -144,7 +143,7 @@ func (s *server) InputGradient(ctx context.Context, req *pluginpb.InputGradientR
 // so one bad input does not take the plugin down. The stack goes to stderr.
 func recoverInto(op string, err *error) {
 	if r := recover(); r != nil {
-		fmt.Fprintf(os.Stderr, "%s: plugin panicked: %v\n%s", op, r, debug.Stack())
+		log.Printf("%s: plugin panicked: %v\n%s", op, r, debug.Stack())
 		*err = panicError(op, r)
 	}
 }

@@ -1,0 +1,512 @@
+package host
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/ecgrobust/ecgrobust/harness/model"
+	"github.com/ecgrobust/ecgrobust/plugins/internal/wire"
+	pluginpb "github.com/ecgrobust/ecgrobust/plugins/proto"
+)
+
+// Counts are the queries sent to a plugin: calls and signals, for Predict
+// and InputGradient separately. A batch split by MaxBatch counts one call
+// per part. Calls that fail after being sent are counted too.
+type Counts struct {
+	PredictCalls, PredictSignals   int64
+	GradientCalls, GradientSignals int64
+	// Restarts is how many times the plugin was restarted.
+	Restarts int64
+}
+
+// Add returns the sum of c and d.
+func (c Counts) Add(d Counts) Counts {
+	return Counts{
+		PredictCalls: c.PredictCalls + d.PredictCalls, PredictSignals: c.PredictSignals + d.PredictSignals,
+		GradientCalls: c.GradientCalls + d.GradientCalls, GradientSignals: c.GradientSignals + d.GradientSignals,
+		Restarts: c.Restarts + d.Restarts,
+	}
+}
+
+// Plugin is a running plugin process behind the model.Classifier and
+// model.Gradienter interfaces. Its methods are safe for concurrent use, but
+// one Plugin runs one call at a time; use a Pool for parallel calls.
+type Plugin struct {
+	cfg  Config
+	info model.Info
+
+	sem  chan struct{} // holds one token per call in flight (capacity 1)
+	busy atomic.Bool
+
+	mu       sync.Mutex
+	inst     *instance // nil when dead; restarted by the next call
+	restarts int
+	closed   bool
+
+	predictCalls, predictSignals   atomic.Int64
+	gradientCalls, gradientSignals atomic.Int64
+}
+
+var (
+	_ model.Classifier = (*Plugin)(nil)
+	_ model.Gradienter = (*Plugin)(nil)
+)
+
+// instance is one plugin process and its connection.
+type instance struct {
+	client *plugin.Client
+	run    *procRunner
+	rpc    pluginpb.ClassifierClient
+}
+
+// errCallTimeout is the cause of a call context that hit CallTimeout.
+var errCallTimeout = errors.New("call timeout")
+
+// Open starts the plugin, checks its protocol version and description, and
+// returns it ready for calls. The caller must Close it. ctx bounds the
+// Describe call; the launch itself is bounded by Config.StartTimeout.
+//
+// Open returns an *Error of kind ErrConfig, ErrChecksum, ErrHandshake,
+// ErrIncompatible or ErrDescribe when the plugin cannot be used.
+func Open(ctx context.Context, cfg Config) (*Plugin, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	p := &Plugin{cfg: cfg, sem: make(chan struct{}, 1)}
+	if err := p.checkSum(); err != nil {
+		return nil, err
+	}
+	inst, desc, err := p.start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	info, err := p.toInfo(desc)
+	if err != nil {
+		inst.client.Kill()
+		return nil, err
+	}
+	p.info = info
+	p.inst = inst
+	cfg.Logger.Info("plugin started", "path", cfg.Path, "pid", inst.run.PID(),
+		"model", info.Name, "version", info.Version, "input_gradient", info.InputGradient)
+	return p, nil
+}
+
+// checkSum compares the binary's SHA-256 with the pin, through go-plugin's
+// SecureConfig.
+func (p *Plugin) checkSum() error {
+	if p.cfg.SHA256 == "" {
+		return nil
+	}
+	want, _ := hex.DecodeString(p.cfg.SHA256)
+	sc := &plugin.SecureConfig{Checksum: want, Hash: sha256.New()}
+	ok, err := sc.Check(p.cfg.Path)
+	if err != nil {
+		return &Error{Plugin: p.cfg.Name, Op: "start", Kind: ErrChecksum, Err: err}
+	}
+	if !ok {
+		got := "unknown"
+		if f, err := os.Open(p.cfg.Path); err == nil {
+			h := sha256.New()
+			if _, err := io.Copy(h, f); err == nil {
+				got = hex.EncodeToString(h.Sum(nil))
+			}
+			f.Close()
+		}
+		return &Error{Plugin: p.cfg.Name, Op: "start", Kind: ErrChecksum,
+			Err: fmt.Errorf("%s has sha256 %s, pinned %s", p.cfg.Path, got, p.cfg.SHA256),
+			Fix: "this is not the binary the spec was written for; use the pinned build, or update the checksum if the change is intended"}
+	}
+	return nil
+}
+
+// start launches one plugin process and asks it to describe itself.
+func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeResponse, error) {
+	var run *procRunner
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  wire.Handshake,
+		VersionedPlugins: wire.VersionedPlugins(nil),
+		RunnerFunc: func(_ hclog.Logger, cmd *exec.Cmd, _ string) (runner.Runner, error) {
+			real := exec.Command(p.cfg.Path, p.cfg.Args...)
+			real.Env = append(cmd.Env, p.cfg.Env...)
+			r, err := newProcRunner(real, p.cfg.Name, p.cfg.Logger)
+			run = r
+			return r, err
+		},
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		Managed:          true,
+		StartTimeout:     p.cfg.StartTimeout,
+		Stderr:           &lineLogger{log: p.cfg.Logger},
+		SyncStderr:       &lineLogger{log: p.cfg.Logger},
+		SyncStdout:       &lineLogger{log: p.cfg.Logger, stdout: true},
+		Logger:           hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Output: io.Discard, Level: hclog.Off}),
+	})
+	rpcClient, err := client.Client()
+	if err != nil {
+		client.Kill()
+		return nil, nil, p.startError(err, run)
+	}
+	raw, err := rpcClient.Dispense(wire.PluginName)
+	if err != nil {
+		client.Kill()
+		return nil, nil, &Error{Plugin: p.cfg.Name, Op: "start", Kind: ErrIncompatible, Err: err,
+			Fix: "the plugin does not serve the ecgrobust classifier; build it with plugins/sdk or the protocol in plugins/proto"}
+	}
+	inst := &instance{client: client, run: run, rpc: raw.(pluginpb.ClassifierClient)}
+	cctx, cancel := context.WithTimeout(ctx, p.cfg.CallTimeout)
+	defer cancel()
+	desc, err := inst.rpc.Describe(cctx, &pluginpb.DescribeRequest{ProtocolVersion: wire.ProtocolVersion})
+	if err != nil {
+		client.Kill()
+		return nil, nil, &Error{Plugin: p.cfg.Name, Op: "describe", Kind: ErrDescribe, Err: errors.New(status.Convert(err).Message()),
+			Fix: "the plugin must answer Describe; see its stderr in the log"}
+	}
+	return inst, desc, nil
+}
+
+// startError classifies a go-plugin start failure.
+func (p *Plugin) startError(err error, run *procRunner) error {
+	msg := err.Error()
+	if strings.Contains(msg, "incompatible API version") || strings.Contains(msg, "incompatible core API version") {
+		return &Error{Plugin: p.cfg.Name, Op: "start", Kind: ErrIncompatible, Err: errors.New(firstLine(msg)),
+			Fix: fmt.Sprintf("this host speaks plugin protocol version %d; rebuild the plugin against the matching ecgrobust SDK", wire.ProtocolVersion)}
+	}
+	e := &Error{Plugin: p.cfg.Name, Op: "start", Kind: ErrHandshake, Err: errors.New(firstLine(msg)),
+		Fix: "a plugin must print the go-plugin handshake line (1|1|tcp|HOST:PORT|grpc) as its first stdout line, flushed, " +
+			"and log to stderr only; its stderr is in the log above"}
+	if run != nil {
+		if stray := run.strayLines(); len(stray) > 0 {
+			e.Err = fmt.Errorf("%s; stdout before the handshake: %q", firstLine(msg), stray)
+		}
+	}
+	return e
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Info returns the plugin's description. Callers must not modify it.
+func (p *Plugin) Info() model.Info { return p.info }
+
+// Name returns Config.Name.
+func (p *Plugin) Name() string { return p.cfg.Name }
+
+// PID returns the process id of the running plugin process, or 0 when none
+// runs (between a crash and the restart, or after Close).
+func (p *Plugin) PID() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inst == nil {
+		return 0
+	}
+	return p.inst.run.PID()
+}
+
+// Counts returns the queries sent so far.
+func (p *Plugin) Counts() Counts {
+	p.mu.Lock()
+	restarts := p.restarts
+	p.mu.Unlock()
+	return Counts{
+		PredictCalls: p.predictCalls.Load(), PredictSignals: p.predictSignals.Load(),
+		GradientCalls: p.gradientCalls.Load(), GradientSignals: p.gradientSignals.Load(),
+		Restarts: int64(restarts),
+	}
+}
+
+// Close stops the plugin process: gracefully when idle, with SIGKILL to its
+// process group when a call is in flight. Later calls fail with ErrClosed.
+// Close is idempotent.
+func (p *Plugin) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	inst := p.inst
+	p.inst = nil
+	p.mu.Unlock()
+	if inst != nil {
+		inst.stop(p.busy.Load())
+		p.cfg.Logger.Debug("plugin stopped")
+	}
+	return nil
+}
+
+// stop ends the process; hard skips the graceful shutdown request.
+func (in *instance) stop(hard bool) {
+	if hard {
+		_ = in.run.Kill(context.Background())
+	}
+	in.client.Kill()
+}
+
+// Cleanup stops every plugin process this package started that is still
+// running. Call it from a SIGINT/SIGTERM handler (or defer it in main) so
+// that no plugin outlives the harness.
+func Cleanup() { plugin.CleanupClients() }
+
+// ensure returns the running instance, restarting a dead one within the
+// restart budget. It runs with the call token held.
+func (p *Plugin) ensure(ctx context.Context, op string) (*instance, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrClosed}
+	}
+	inst := p.inst
+	if inst != nil && inst.run.exited() {
+		p.inst, inst = nil, nil
+		p.cfg.Logger.Warn("plugin exited between calls")
+	}
+	if inst != nil {
+		p.mu.Unlock()
+		return inst, nil
+	}
+	if p.restarts >= p.cfg.MaxRestarts {
+		p.mu.Unlock()
+		return nil, &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrRestarts,
+			Err: fmt.Errorf("gave up after %d restarts", p.cfg.MaxRestarts),
+			Fix: "the plugin keeps crashing or hanging; see its stderr in the log and run `ecgrobust plugin check` on it"}
+	}
+	p.restarts++
+	n := p.restarts
+	p.mu.Unlock()
+
+	p.cfg.Logger.Warn("restarting plugin", "restart", n, "max", p.cfg.MaxRestarts)
+	inst, desc, err := p.start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	info, err := p.toInfo(desc)
+	if err == nil && !sameInfo(info, p.info) {
+		err = &Error{Plugin: p.cfg.Name, Op: "restart", Kind: ErrIncompatible,
+			Err: fmt.Errorf("Describe changed after restart: was %+v, now %+v", p.info, info),
+			Fix: "a plugin's description must not change while the harness runs"}
+	}
+	if err != nil {
+		inst.stop(true)
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		go inst.stop(true)
+		return nil, &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrClosed}
+	}
+	p.inst = inst
+	return inst, nil
+}
+
+// drop forgets inst if it is current and kills it.
+func (p *Plugin) drop(inst *instance) {
+	p.mu.Lock()
+	if p.inst == inst {
+		p.inst = nil
+	}
+	p.mu.Unlock()
+	inst.stop(true)
+}
+
+// do runs one RPC with the call token, the per-call deadline and failure
+// handling. send is called with the live client and counts the query.
+func (p *Plugin) do(ctx context.Context, op string, send func(context.Context, pluginpb.ClassifierClient) error) error {
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("%s: %w", op, ctx.Err())
+	}
+	defer func() { <-p.sem }()
+	inst, err := p.ensure(ctx, op)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeoutCause(ctx, p.cfg.CallTimeout, errCallTimeout)
+	defer cancel()
+	p.busy.Store(true)
+	err = send(cctx, inst.rpc)
+	p.busy.Store(false)
+	if err == nil {
+		return nil
+	}
+	return p.callError(ctx, cctx, inst, op, err)
+}
+
+// callError classifies a failed RPC and kills the process when it hung or
+// died.
+func (p *Plugin) callError(ctx, cctx context.Context, inst *instance, op string, err error) error {
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrClosed}
+	}
+	if context.Cause(cctx) == errCallTimeout && ctx.Err() == nil {
+		p.cfg.Logger.Error("plugin call timed out; killing it", "op", op, "timeout", p.cfg.CallTimeout, "pid", inst.run.PID())
+		p.drop(inst)
+		return &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrTimeout,
+			Err: fmt.Errorf("no answer within %v; the plugin was killed and restarts at the next call", p.cfg.CallTimeout),
+			Fix: "raise the call timeout if the model is this slow for the batch, or make the plugin honour its context deadline"}
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", op, ctx.Err())
+	}
+	st := status.Convert(err)
+	if inst.run.exited() || st.Code() == codes.Unavailable {
+		p.drop(inst)
+		detail := st.Message()
+		if inst.run.waitErr != nil {
+			detail = inst.run.waitErr.Error() + ": " + detail
+		}
+		p.cfg.Logger.Error("plugin process died during a call", "op", op, "error", detail)
+		return &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrCrashed, Err: errors.New(detail),
+			Fix: "see the plugin's stderr in the log; it restarts at the next call"}
+	}
+	switch st.Code() {
+	case codes.InvalidArgument:
+		return &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrRejected, Err: errors.New(st.Message())}
+	case codes.Unimplemented:
+		return &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrFailed, Err: fmt.Errorf("not implemented: %s", st.Message()),
+			Fix: "implement the call in the plugin, or do not declare the capability"}
+	case codes.ResourceExhausted:
+		return &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrFailed, Err: errors.New(st.Message()),
+			Fix: "raise the plugin's gRPC max receive/send message size (plugins/sdk does), or declare a smaller max_batch"}
+	}
+	return &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrFailed, Err: fmt.Errorf("%s: %s", st.Code(), st.Message())}
+}
+
+// batches splits n signals into [start, end) ranges of at most max (0: no
+// limit). An empty batch gives one empty range, so the plugin sees it.
+func batches(n, max int) [][2]int {
+	if max <= 0 || n <= max {
+		return [][2]int{{0, n}}
+	}
+	var out [][2]int
+	for i := 0; i < n; i += max {
+		out = append(out, [2]int{i, min(i+max, n)})
+	}
+	return out
+}
+
+// encode packs signals as float32 into one backing buffer.
+func encode(signals [][]float64) []*pluginpb.Signal {
+	total := 0
+	for _, s := range signals {
+		total += len(s)
+	}
+	buf := make([]byte, 0, 4*total)
+	out := make([]*pluginpb.Signal, len(signals))
+	for i, s := range signals {
+		start := len(buf)
+		buf = wire.AppendFloat64(buf, s)
+		out[i] = &pluginpb.Signal{Samples: buf[start:len(buf):len(buf)], Length: uint32(len(s))}
+	}
+	return out
+}
+
+// Predict returns one score vector per signal, in Info().Classes order,
+// converting float64 adu to float32 on the wire. Batches above
+// Info().MaxBatch are split. Every answer is validated (ErrInvalidAnswer).
+func (p *Plugin) Predict(ctx context.Context, signals [][]float64) ([][]float64, error) {
+	out := make([][]float64, 0, len(signals))
+	for _, b := range batches(len(signals), p.info.MaxBatch) {
+		chunk := signals[b[0]:b[1]]
+		req := &pluginpb.PredictRequest{Signals: encode(chunk)}
+		var resp *pluginpb.PredictResponse
+		err := p.do(ctx, "predict", func(ctx context.Context, rpc pluginpb.ClassifierClient) error {
+			p.predictCalls.Add(1)
+			p.predictSignals.Add(int64(len(chunk)))
+			var err error
+			resp, err = rpc.Predict(ctx, req)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		scores, err := p.checkScores("predict", resp.GetScores(), len(chunk), b[0])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, scores...)
+	}
+	return out, nil
+}
+
+// InputGradient returns d loss / d x per signal (per adu, same length) and
+// the scores, for plugins that declare the input_gradient capability;
+// others get ErrNoGradient. labels index Info().Classes.
+func (p *Plugin) InputGradient(ctx context.Context, signals [][]float64, labels []int, loss model.Loss) (grads, scores [][]float64, err error) {
+	if !p.info.InputGradient {
+		return nil, nil, &Error{Plugin: p.cfg.Name, Op: "input gradient", Kind: ErrNoGradient,
+			Fix: "use a finite-difference gradient estimate for this plugin, or implement InputGradient (sdk.Gradienter) and declare it"}
+	}
+	if len(labels) != len(signals) {
+		return nil, nil, fmt.Errorf("host: input gradient: %d labels for %d signals", len(labels), len(signals))
+	}
+	lab := make([]uint32, len(labels))
+	for i, l := range labels {
+		if l < 0 || l >= len(p.info.Classes) {
+			return nil, nil, fmt.Errorf("host: input gradient: label %d of signal %d is not a class index (%d classes)", l, i, len(p.info.Classes))
+		}
+		lab[i] = uint32(l)
+	}
+	var wl pluginpb.Loss
+	switch loss {
+	case model.CrossEntropy:
+		wl = pluginpb.Loss_LOSS_CROSS_ENTROPY
+	case model.LogitMargin:
+		wl = pluginpb.Loss_LOSS_LOGIT_MARGIN
+	default:
+		return nil, nil, fmt.Errorf("host: input gradient: unknown loss %v", loss)
+	}
+	grads = make([][]float64, 0, len(signals))
+	scores = make([][]float64, 0, len(signals))
+	for _, b := range batches(len(signals), p.info.MaxBatch) {
+		chunk := signals[b[0]:b[1]]
+		req := &pluginpb.InputGradientRequest{Signals: encode(chunk), Labels: lab[b[0]:b[1]], Loss: wl}
+		var resp *pluginpb.InputGradientResponse
+		err := p.do(ctx, "input gradient", func(ctx context.Context, rpc pluginpb.ClassifierClient) error {
+			p.gradientCalls.Add(1)
+			p.gradientSignals.Add(int64(len(chunk)))
+			var err error
+			resp, err = rpc.InputGradient(ctx, req)
+			return err
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		g, err := p.checkGradients(resp.GetGradients(), chunk, b[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := p.checkScores("input gradient", resp.GetScores(), len(chunk), b[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		grads = append(grads, g...)
+		scores = append(scores, s...)
+	}
+	return grads, scores, nil
+}
