@@ -125,9 +125,9 @@ type AttackSummary struct {
 	// queries counted); empty for attacks without gradients.
 	Gradient string `json:"gradient,omitempty"`
 	// Target is the label a targeted attack aims for; empty if untargeted.
-	Target string `json:"target,omitempty"`
-	Records   int     `json:"records"`
-	Errored   int     `json:"errored"`
+	Target  string `json:"target,omitempty"`
+	Records int    `json:"records"`
+	Errored int    `json:"errored"`
 	// Metrics are this attack's aggregates, unprefixed, e.g.
 	// "success_rate", "success_rate_ci_low", "robust_accuracy".
 	Metrics map[string]float64 `json:"metrics"`
