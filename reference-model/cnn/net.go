@@ -1,0 +1,474 @@
+package cnn
+
+import (
+	"math"
+	"runtime"
+	"sync"
+)
+
+// margin is the number of zero samples kept on each side of every buffer a
+// convolution reads, so 'same' padding needs no branches. It bounds the
+// kernel size (Arch.Validate allows at most 32 taps).
+const margin = 32
+
+// bnEps is the ε of batch normalisation.
+const bnEps = 1e-5
+
+// params are the weights of a network in element type T.
+//
+// In inference form (train false) each block computes
+// relu(conv(x; w) + bias). In training form the convolution has no bias and
+// is followed by batch normalisation with scale gamma and shift beta.
+type params[T float] struct {
+	arch  Arch
+	w     [][]T // layer i: Out × In × Kernel
+	bias  [][]T // layer i: Out (inference form)
+	gamma [][]T // layer i: Out (training form)
+	beta  [][]T // layer i: Out (training form)
+	fcW   []T   // Classes × C
+	fcB   []T   // Classes
+}
+
+func newParams[T float](a Arch, train bool) *params[T] {
+	p := &params[T]{arch: a}
+	for i, l := range a.Layers {
+		p.w = append(p.w, make([]T, l.Out*a.in(i)*l.Kernel))
+		if train {
+			p.gamma = append(p.gamma, make([]T, l.Out))
+			p.beta = append(p.beta, make([]T, l.Out))
+		} else {
+			p.bias = append(p.bias, make([]T, l.Out))
+		}
+	}
+	c := a.Layers[len(a.Layers)-1].Out
+	p.fcW = make([]T, a.Classes*c)
+	p.fcB = make([]T, a.Classes)
+	return p
+}
+
+// flipped returns the weights of layer i arranged for the transposed
+// convolution: roundUp(In, 4) rows of Out × Kernel taps, reversed in time,
+// with zero rows for padding.
+func (p *params[T]) flipped(i int) []T {
+	l := p.arch.Layers[i]
+	in := p.arch.in(i)
+	rows := roundUp(in, 4)
+	f := make([]T, rows*l.Out*l.Kernel)
+	for co := 0; co < l.Out; co++ {
+		for ci := 0; ci < in; ci++ {
+			src := p.w[i][(co*in+ci)*l.Kernel:]
+			dst := f[(ci*l.Out+co)*l.Kernel:]
+			for k := 0; k < l.Kernel; k++ {
+				dst[l.Kernel-1-k] = src[k]
+			}
+		}
+	}
+	return f
+}
+
+func roundUp(n, m int) int { return (n + m - 1) / m * m }
+
+// sample is the workspace of one signal: activations kept for the
+// backward pass and gradient buffers. It is reused across calls with the
+// same input length.
+type sample[T float] struct {
+	x      [][]T // layer inputs (x[len(Layers)] is the last pooled output), In × strideX
+	z      [][]T // convolution outputs, Out × strideZ
+	h      [][]T // after affine and ReLU, Out × strideZ
+	dz     [][]T // gradient w.r.t. the convolution outputs, Out × strideX (zero margins)
+	dx     [][]T // gradient w.r.t. the layer inputs, roundUp(In,4) × strideZ
+	dTop   []T   // gradient w.r.t. x[len(Layers)], C × len
+	dzt    []T   // transposed dz, len × Out
+	dwt    []T   // weight-gradient scratch, In × roundUp(Kernel,4) × Out
+	feat   []T
+	arg    []int
+	logits []T
+	dlog   []T
+	stats  [][]float64 // per layer 2×Out partial sums
+	gw     [][]T       // per-sample weight gradients
+	gfcW   []T
+	gfcB   []T
+}
+
+// engine runs a batch through a network, layer by layer, with the samples
+// of the batch spread over workers. All reductions over samples run in
+// sample order, so results do not depend on the number of workers.
+type engine[T float] struct {
+	p       *params[T]
+	flip    [][]T
+	n       int // input length
+	lens    []int
+	workers int
+	samples []*sample[T]
+	// Per-layer affine after the convolution: a·z + b.
+	a, b         [][]T
+	mean, invstd [][]float64
+}
+
+func newEngine[T float](p *params[T], workers int) *engine[T] {
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	e := &engine[T]{p: p, workers: workers}
+	for _, l := range p.arch.Layers {
+		e.a = append(e.a, make([]T, l.Out))
+		e.b = append(e.b, make([]T, l.Out))
+		e.mean = append(e.mean, make([]float64, l.Out))
+		e.invstd = append(e.invstd, make([]float64, l.Out))
+	}
+	e.refresh()
+	return e
+}
+
+// refresh recomputes what the engine derives from the weights; call it
+// after changing them.
+func (e *engine[T]) refresh() {
+	e.flip = e.flip[:0]
+	for i := range e.p.arch.Layers {
+		e.flip = append(e.flip, e.p.flipped(i))
+	}
+}
+
+func (e *engine[T]) strideX(i int) int { return 2*margin + roundUp(e.lens[i], 16) }
+func (e *engine[T]) strideZ(i int) int { return roundUp(e.lens[i], 16) }
+
+// prepare sizes the workspaces for bs signals of n samples.
+func (e *engine[T]) prepare(bs, n int, train bool) {
+	if n != e.n {
+		e.n = n
+		e.lens = e.p.arch.lengths(n)
+		e.samples = e.samples[:0]
+	}
+	a := e.p.arch
+	for len(e.samples) < bs {
+		s := &sample[T]{}
+		for i, l := range a.Layers {
+			in := a.in(i)
+			sx, sz := e.strideX(i), e.strideZ(i)
+			s.x = append(s.x, make([]T, in*sx))
+			s.z = append(s.z, make([]T, l.Out*sz))
+			s.h = append(s.h, make([]T, l.Out*sz))
+			s.dz = append(s.dz, make([]T, l.Out*sx))
+			s.dx = append(s.dx, make([]T, roundUp(in, 4)*sz))
+			s.stats = append(s.stats, make([]float64, 2*l.Out))
+		}
+		last := len(a.Layers)
+		c := a.Layers[last-1].Out
+		s.x = append(s.x, make([]T, c*e.strideX(last)))
+		s.dTop = make([]T, c*e.lens[last])
+		s.feat = make([]T, c)
+		s.arg = make([]int, c)
+		s.logits = make([]T, a.Classes)
+		s.dlog = make([]T, a.Classes)
+		e.samples = append(e.samples, s)
+	}
+	if train {
+		for _, s := range e.samples[:bs] {
+			if s.gw != nil {
+				continue
+			}
+			maxDZT, maxDWT := 0, 0
+			for i, l := range a.Layers {
+				s.gw = append(s.gw, make([]T, len(e.p.w[i])))
+				maxDZT = max(maxDZT, e.lens[i]*l.Out)
+				maxDWT = max(maxDWT, a.in(i)*roundUp(l.Kernel, 4)*l.Out)
+			}
+			s.dzt = make([]T, maxDZT)
+			s.dwt = make([]T, maxDWT)
+			s.gfcW = make([]T, len(e.p.fcW))
+			s.gfcB = make([]T, len(e.p.fcB))
+		}
+	}
+}
+
+// parallel runs f(0..n-1) on the engine's workers.
+func (e *engine[T]) parallel(n int, f func(i int)) {
+	w := min(e.workers, n)
+	if w <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next := 0
+	for range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// forward runs signals (already scaled, each of length n) through the
+// network. In training mode it normalises with batch statistics and
+// updates nothing else; otherwise it uses the inference-form bias.
+func (e *engine[T]) forward(inputs [][]T, train bool) {
+	bs := len(inputs)
+	e.prepare(bs, len(inputs[0]), train)
+	a := e.p.arch
+	e.parallel(bs, func(s int) {
+		x := e.samples[s].x[0]
+		copy(x[margin:margin+e.n], inputs[s])
+	})
+	for i, l := range a.Layers {
+		in, lin := a.in(i), e.lens[i]
+		sx, sz := e.strideX(i), e.strideZ(i)
+		pl := padLeft(l.Kernel)
+		e.parallel(bs, func(s int) {
+			sm := e.samples[s]
+			z := sm.z[i]
+			if train {
+				clear(z)
+			} else {
+				for co := 0; co < l.Out; co++ {
+					row := z[co*sz : (co+1)*sz]
+					for t := range row {
+						row[t] = e.p.bias[i][co]
+					}
+				}
+			}
+			gemm(z, sz, e.p.w[i], in*l.Kernel, sm.x[i][margin-pl:], sx, 1, in, l.Kernel, l.Out, sz)
+			if train {
+				st := sm.stats[i]
+				for co := 0; co < l.Out; co++ {
+					var s1, s2 float64
+					for _, v := range z[co*sz : co*sz+lin] {
+						s1 += float64(v)
+						s2 += float64(v) * float64(v)
+					}
+					st[2*co], st[2*co+1] = s1, s2
+				}
+			}
+		})
+		if train {
+			cnt := float64(bs * lin)
+			for co := 0; co < l.Out; co++ {
+				var s1, s2 float64
+				for s := 0; s < bs; s++ {
+					s1 += e.samples[s].stats[i][2*co]
+					s2 += e.samples[s].stats[i][2*co+1]
+				}
+				m := s1 / cnt
+				v := math.Max(s2/cnt-m*m, 0)
+				e.mean[i][co] = m
+				e.invstd[i][co] = 1 / math.Sqrt(v+bnEps)
+				g := float64(e.p.gamma[i][co])
+				e.a[i][co] = T(g * e.invstd[i][co])
+				e.b[i][co] = T(float64(e.p.beta[i][co]) - m*g*e.invstd[i][co])
+			}
+		} else {
+			for co := 0; co < l.Out; co++ {
+				e.a[i][co], e.b[i][co] = 1, 0
+			}
+		}
+		lout, sxn := e.lens[i+1], e.strideX(i+1)
+		e.parallel(bs, func(s int) {
+			sm := e.samples[s]
+			z, h, xn := sm.z[i], sm.h[i], sm.x[i+1]
+			for co := 0; co < l.Out; co++ {
+				ac, bc := e.a[i][co], e.b[i][co]
+				zr, hr := z[co*sz:co*sz+lin], h[co*sz:co*sz+lin]
+				for t, v := range zr {
+					u := ac*v + bc
+					if u < 0 {
+						u = 0
+					}
+					hr[t] = u
+				}
+				xr := xn[co*sxn+margin : co*sxn+margin+lout]
+				for t := range xr {
+					w := hr[t*l.Pool : t*l.Pool+l.Pool]
+					m := w[0]
+					for _, v := range w[1:] {
+						if v > m {
+							m = v
+						}
+					}
+					xr[t] = m
+				}
+			}
+		})
+	}
+	last := len(a.Layers)
+	c, ltop, sxt := a.Layers[last-1].Out, e.lens[last], e.strideX(last)
+	e.parallel(bs, func(s int) {
+		sm := e.samples[s]
+		for ch := 0; ch < c; ch++ {
+			r := sm.x[last][ch*sxt+margin : ch*sxt+margin+ltop]
+			best := 0
+			for t, v := range r {
+				if v > r[best] {
+					best = t
+				}
+			}
+			sm.arg[ch] = best
+			sm.feat[ch] = r[best]
+		}
+		for k := 0; k < a.Classes; k++ {
+			acc := e.p.fcB[k]
+			for ch, f := range sm.feat {
+				acc += e.p.fcW[k*c+ch] * f
+			}
+			sm.logits[k] = acc
+		}
+	})
+}
+
+// backward propagates each sample's dlog (d loss / d logits) back through
+// the network. With train it fills the per-sample weight gradients and
+// returns the batch gradients of gamma and beta; with input it leaves the
+// gradient w.r.t. the (scaled) input in samples[s].dx[0] row 0.
+func (e *engine[T]) backward(bs int, train, input bool) (gGamma, gBeta [][]float64) {
+	a := e.p.arch
+	last := len(a.Layers)
+	c, ltop := a.Layers[last-1].Out, e.lens[last]
+	e.parallel(bs, func(s int) {
+		sm := e.samples[s]
+		clear(sm.dTop)
+		for ch := 0; ch < c; ch++ {
+			var g T
+			for k := 0; k < a.Classes; k++ {
+				g += e.p.fcW[k*c+ch] * sm.dlog[k]
+			}
+			sm.dTop[ch*ltop+sm.arg[ch]] = g
+		}
+		if train {
+			for k := 0; k < a.Classes; k++ {
+				sm.gfcB[k] = sm.dlog[k]
+				for ch := 0; ch < c; ch++ {
+					sm.gfcW[k*c+ch] = sm.dlog[k] * sm.feat[ch]
+				}
+			}
+		}
+	})
+	if train {
+		gGamma = make([][]float64, last)
+		gBeta = make([][]float64, last)
+	}
+	for i := last - 1; i >= 0; i-- {
+		l := a.Layers[i]
+		in, lin, lout := a.in(i), e.lens[i], e.lens[i+1]
+		sx, sz := e.strideX(i), e.strideZ(i)
+		// Gradient w.r.t. this block's pooled output: dTop or the next
+		// block's input gradient.
+		dp, ldp := func(sm *sample[T]) []T { return sm.dTop }, lout
+		if i < last-1 {
+			dp, ldp = func(sm *sample[T]) []T { return sm.dx[i+1] }, e.strideZ(i+1)
+		}
+		e.parallel(bs, func(s int) {
+			sm := e.samples[s]
+			g := dp(sm)
+			h, dz, z := sm.h[i], sm.dz[i], sm.z[i]
+			for co := 0; co < l.Out; co++ {
+				hr := h[co*sz : co*sz+lin]
+				dr := dz[co*sx+margin : co*sx+margin+lin]
+				clear(dr)
+				gr := g[co*ldp : co*ldp+lout]
+				for t, gv := range gr {
+					w := hr[t*l.Pool : t*l.Pool+l.Pool]
+					best := 0
+					for j, v := range w {
+						if v > w[best] {
+							best = j
+						}
+					}
+					if w[best] > 0 {
+						dr[t*l.Pool+best] = gv // ReLU passes only positive outputs
+					}
+				}
+				if train {
+					m, is := e.mean[i][co], e.invstd[i][co]
+					zr := z[co*sz : co*sz+lin]
+					var s1, s2 float64
+					for t, v := range dr {
+						s1 += float64(v)
+						s2 += float64(v) * (float64(zr[t]) - m) * is
+					}
+					sm.stats[i][2*co], sm.stats[i][2*co+1] = s1, s2
+				} else if ac := e.a[i][co]; ac != 1 {
+					for t := range dr {
+						dr[t] *= ac
+					}
+				}
+			}
+		})
+		if train {
+			cnt := float64(bs * lin)
+			gGamma[i] = make([]float64, l.Out)
+			gBeta[i] = make([]float64, l.Out)
+			for co := 0; co < l.Out; co++ {
+				var s1, s2 float64
+				for s := 0; s < bs; s++ {
+					s1 += e.samples[s].stats[i][2*co]
+					s2 += e.samples[s].stats[i][2*co+1]
+				}
+				gBeta[i][co], gGamma[i][co] = s1, s2
+			}
+			gb, gg := gBeta[i], gGamma[i]
+			e.parallel(bs, func(s int) {
+				sm := e.samples[s]
+				z, dz := sm.z[i], sm.dz[i]
+				for co := 0; co < l.Out; co++ {
+					m, is := e.mean[i][co], e.invstd[i][co]
+					ac := float64(e.a[i][co])
+					mb, mg := gb[co]/cnt, gg[co]/cnt
+					zr := z[co*sz : co*sz+lin]
+					dr := dz[co*sx+margin : co*sx+margin+lin]
+					for t, v := range dr {
+						xh := (float64(zr[t]) - m) * is
+						dr[t] = T(ac * (float64(v) - mb - xh*mg))
+					}
+				}
+			})
+		}
+		needInput := i > 0 || input
+		e.parallel(bs, func(s int) {
+			sm := e.samples[s]
+			dz := sm.dz[i]
+			if train {
+				dzt := sm.dzt[:lin*l.Out]
+				for co := 0; co < l.Out; co++ {
+					dr := dz[co*sx+margin : co*sx+margin+lin]
+					for t, v := range dr {
+						dzt[t*l.Out+co] = v
+					}
+				}
+				kp := roundUp(l.Kernel, 4)
+				dwt := sm.dwt[:in*kp*l.Out]
+				clear(dwt)
+				pl := padLeft(l.Kernel)
+				for ci := 0; ci < in; ci++ {
+					gemm(dwt[ci*kp*l.Out:], l.Out, sm.x[i][ci*sx+margin-pl:], 1, dzt, 0, l.Out, 1, lin, kp, l.Out)
+				}
+				gw := sm.gw[i]
+				for co := 0; co < l.Out; co++ {
+					for ci := 0; ci < in; ci++ {
+						for k := 0; k < l.Kernel; k++ {
+							gw[(co*in+ci)*l.Kernel+k] = dwt[(ci*kp+k)*l.Out+co]
+						}
+					}
+				}
+			}
+			if needInput {
+				dx := sm.dx[i]
+				clear(dx)
+				pr := l.Kernel - 1 - padLeft(l.Kernel)
+				gemm(dx, sz, e.flip[i], l.Out*l.Kernel, dz[margin-pr:], sx, 1, l.Out, l.Kernel, roundUp(in, 4), sz)
+			}
+		})
+	}
+	return gGamma, gBeta
+}

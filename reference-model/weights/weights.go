@@ -1,0 +1,27 @@
+// Package weights embeds the trained weights of the reference CNN
+// (reference.ecgw, format described in reference-model/README.md) with the
+// training configuration and test metrics that produced them
+// (training.json, metrics.json). Regenerate all three with
+// `make train-reference`, then update [SHA256].
+package weights
+
+import _ "embed"
+
+//go:embed reference.ecgw
+var reference []byte
+
+//go:embed metrics.json
+var metrics []byte
+
+// SHA256 is the hex SHA-256 of the embedded weight file. Tests check it, so
+// a weight file changed without updating it fails `make test`.
+const SHA256 = "42f150571a2c08f7de2cc6295d524566e4d06ed8bc7b6a91659b4ecb0f4f0e12"
+
+// Reference returns the bytes of the weight file. Callers must not modify
+// them.
+func Reference() []byte { return reference }
+
+// Metrics returns metrics.json: accuracy, per-class F1 and the confusion
+// matrix on the Han et al. 2020 test split, and the predicted label of every
+// test record. Callers must not modify the bytes.
+func Metrics() []byte { return metrics }
