@@ -7,7 +7,7 @@ DATA    ?= ../shared/data
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/ecgrobust/ecgrobust/cmd/ecgrobust/internal/command.Version=$(VERSION)
 
-.PHONY: all build test vet demo proto bench fuzz clean golden screenshot
+.PHONY: all build test vet demo proto bench fuzz clean golden screenshot train-reference
 
 all: build
 
@@ -16,6 +16,7 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ecgrobust ./cmd/ecgrobust
 	$(GO) build -o $(BIN)/example-go ./plugins/examples/go
 	ln -sf ../plugins/examples/python/plugin.py $(BIN)/example-python
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ecgrobust-reference-plugin ./reference-model/cmd/plugin
 
 ## test: vet and every test (≤ 10 min on 2 cores)
 test: build vet
@@ -71,6 +72,18 @@ golden:
 screenshot:
 	mkdir -p out
 	ECGROBUST_SCREENSHOT=$(CURDIR)/out/report-screenshot.png $(GO) test ./reports/report -run TestBrowserScreenshotNotBlank -count=1 -v
+
+## train-reference: train the reference CNN on the Han 2020 train split
+## (resumes from REF_CKPT; ~1–2 min per epoch on 2 cores), then write the
+## weights, metrics and demo golden predictions; see reference-model/README.md
+REF_CKPT ?= reference-model/weights/checkpoints/train.ckpt
+REF_EPOCHS ?= 0
+train-reference:
+	$(GO) run ./reference-model/cmd/train -data $(DATA)/cinc2017/training2017.zip \
+		-ckpt $(REF_CKPT) -epochs $(REF_EPOCHS) -out reference-model/weights
+	sum=$$(sha256sum reference-model/weights/reference.ecgw | cut -d' ' -f1); \
+	sed -i "s/^const SHA256 = \".*\"/const SHA256 = \"$$sum\"/" reference-model/weights/weights.go
+	$(GO) test ./reference-model/cnn -run TestDemoPredictionsGolden -update
 
 ## bench: the benchmarks recorded in BENCHMARKS.md
 bench:
