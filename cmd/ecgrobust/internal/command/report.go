@@ -120,6 +120,11 @@ func readTimings(path string) (*engine.Timings, error) {
 	return &t, nil
 }
 
+// run writes its bundle through writeReportBundle: results.json, the
+// reports and manifest.json. run.go's writeReports hook began as a
+// results-only stand-in until the reports package landed.
+func init() { writeReports = writeReportBundle }
+
 // writeReportBundle writes results.json and every report into dir, with a
 // manifest hashing the spec file and the plugin binary. It has the shape
 // of run's writeReports hook; writeBundle also hashes data files.
@@ -146,19 +151,23 @@ func writeBundle(dir string, s *spec.Spec, res *engine.Result, dataFiles []strin
 }
 
 // bundleInputs lists the files a run of s read: the spec file (a bundled
-// spec is identified by its hash in results.json), the plugin binary and
-// the data files that exist on disk.
+// spec is identified by its hash in results.json), the plugin binary
+// (absolute, so the bundle can be checked from anywhere) and the data
+// files that exist on disk.
 func bundleInputs(s *spec.Spec, dataFiles []string) []report.Input {
 	var in []report.Input
 	if s != nil && s.File != "" && !strings.HasPrefix(s.File, "bundled:") {
 		in = append(in, report.Input{Role: report.RoleSpec, Path: s.File})
 	}
 	if s != nil && !s.Model.IsReference() && s.Model.Plugin != "" {
-		p := s.Model.Plugin
-		if !filepath.IsAbs(p) && s.File != "" && !strings.HasPrefix(s.File, "bundled:") {
-			p = filepath.Join(filepath.Dir(s.File), p)
+		// Found the way run found it; a plugin that cannot be found was
+		// not run, and results.json still carries the model's hash.
+		if p, err := resolvePluginPath(s.Model.Plugin, specDir(s)); err == nil {
+			if abs, err := filepath.Abs(p); err == nil {
+				p = abs
+			}
+			in = append(in, report.Input{Role: report.RolePlugin, Path: p})
 		}
-		in = append(in, report.Input{Role: report.RolePlugin, Path: p})
 	}
 	for _, d := range dataFiles {
 		if st, err := os.Stat(d); err == nil && st.Mode().IsRegular() {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecgrobust/ecgrobust/harness/spec"
 	"github.com/ecgrobust/ecgrobust/reports/report"
 	"github.com/ecgrobust/ecgrobust/reports/report/reporttest"
 )
@@ -116,5 +117,33 @@ func TestReportFlags(t *testing.T) {
 	}
 	if got.Results != "r.json" || got.Out != "x" {
 		t.Errorf("options = %+v", got)
+	}
+}
+
+func TestBundleInputs(t *testing.T) {
+	dir := t.TempDir()
+	specFile := filepath.Join(dir, "my.yaml")
+	plugin := filepath.Join(dir, "plugin-bin")
+	data := filepath.Join(dir, "training2017.zip")
+	for _, p := range []string{specFile, plugin, data} {
+		if err := os.WriteFile(p, []byte(p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := &spec.Spec{File: specFile}
+	s.Model.Plugin = "plugin-bin" // relative to the spec's directory
+	in := bundleInputs(s, []string{data, filepath.Join(dir, "missing.zip"), "embedded:demo"})
+	var got []string
+	for _, i := range in {
+		got = append(got, i.Role+"="+i.Path)
+	}
+	want := []string{"spec=" + specFile, "plugin=" + plugin, "data=" + data}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("inputs = %q, want %q", got, want)
+	}
+	s = &spec.Spec{File: "bundled:ci-gate-quick"}
+	s.Model.Plugin = spec.ReferenceModel
+	if in := bundleInputs(s, nil); len(in) != 0 {
+		t.Errorf("bundled spec with the reference model: inputs %v, want none", in)
 	}
 }
