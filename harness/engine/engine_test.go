@@ -1,0 +1,383 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ecgrobust/ecgrobust/harness/ecg"
+	"github.com/ecgrobust/ecgrobust/harness/engine"
+	"github.com/ecgrobust/ecgrobust/harness/model"
+	"github.com/ecgrobust/ecgrobust/harness/model/modeltest"
+	"github.com/ecgrobust/ecgrobust/harness/spec"
+	"github.com/ecgrobust/ecgrobust/harness/verdict"
+)
+
+const baseSpec = `apiVersion: ecgrobust/v1
+kind: RobustnessSpec
+metadata:
+  name: engine-test
+  version: 1.0.0
+  description: Engine tests on the analytic model.
+model:
+  plugin: reference
+dataset:
+  source: demo
+seed: 7
+attacks:
+  - id: pgd
+    type: pgd
+  - id: sap
+    type: sap
+    steps: 10
+    pgd_steps: 5
+  - id: sap_to_n
+    type: sap
+    steps: 10
+    pgd_steps: 5
+    target: N
+    early_stop: true
+  - id: collate
+    type: collate
+    of: sap
+    trials: 20
+    uniform_samples: 10
+criteria:
+  - id: sap-success
+    expr: sap_success_rate <= 0.05
+  - id: accuracy
+    expr: clean_accuracy >= 0.5
+outputs:
+  examples: 2
+`
+
+func parseSpec(t testing.TB, extra string) *spec.Spec {
+	t.Helper()
+	s, err := spec.Parse("test.yaml", []byte(baseSpec+extra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// records returns 12 short synthetic records labelled with the analytic
+// model's prediction, except every fourth, which is mislabelled.
+func records(t testing.TB) []ecg.Record {
+	t.Helper()
+	recs := modeltest.Records(12, 3000, 11)
+	for i := range recs {
+		s, err := modeltest.Analytic{}.Predict(context.Background(), [][]float64{recs[i].Signal.Samples})
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := model.Argmax(s[0])
+		if i%4 == 3 {
+			y = (y + 1) % 4
+		}
+		recs[i].Label = ecg.CinCClasses[y]
+	}
+	return recs
+}
+
+func pool(n int) []model.Classifier {
+	out := make([]model.Classifier, n)
+	for i := range out {
+		out[i] = modeltest.Analytic{}
+	}
+	return out
+}
+
+func encode(t testing.TB, r *engine.Result) []byte {
+	t.Helper()
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		t.Fatalf("encode results: %v", err)
+	}
+	return b
+}
+
+func TestRunIdenticalForAnyWorkerCount(t *testing.T) {
+	s := parseSpec(t, "")
+	recs := records(t)
+	ctx := context.Background()
+	one, err := engine.Run(ctx, s, engine.Records(recs), pool(1), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	three, err := engine.Run(ctx, s, engine.Records(recs), pool(3), engine.Options{BatchSize: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Records given in another order change nothing either.
+	rev := append([]ecg.Record(nil), recs...)
+	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
+		rev[i], rev[j] = rev[j], rev[i]
+	}
+	again, err := engine.Run(ctx, s, engine.Records(rev), pool(2), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := encode(t, one), encode(t, three), encode(t, again)
+	if !bytes.Equal(a, b) || !bytes.Equal(a, c) {
+		t.Fatal("results.json differs between 1, 3 and 2 workers")
+	}
+	if len(one.Records) != 12*4 {
+		t.Errorf("%d rows, want 48", len(one.Records))
+	}
+}
+
+func TestRunMetricsAndVerdict(t *testing.T) {
+	s := parseSpec(t, "")
+	res, err := engine.Run(context.Background(), s, engine.Records(records(t)), pool(2), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Metrics
+	for _, name := range []string{"records", "errored_fraction", "clean_accuracy", "clean_accuracy_ci_low",
+		"pgd_success_rate", "pgd_success_rate_ci_low", "pgd_success_rate_ci_high", "pgd_robust_accuracy",
+		"pgd_attacked", "pgd_high_freq_fraction_mean", "sap_snr_db_mean", "sap_queries_mean",
+		"collate_gaussian_fraction", "collate_uniform_fraction", "collate_collated", "sap_to_n_success_rate"} {
+		if _, ok := m[name]; !ok {
+			t.Errorf("metric %s missing", name)
+		}
+	}
+	if m["records"] != 12 || m["clean_accuracy"] != 0.75 || m["pgd_attacked"] != 9 {
+		t.Errorf("records %v, clean accuracy %v, attacked %v; want 12, 0.75, 9", m["records"], m["clean_accuracy"], m["pgd_attacked"])
+	}
+	if sr := m["sap_success_rate"]; sr <= 0 || sr > 1 || m["sap_success_rate_ci_low"] > sr || m["sap_success_rate_ci_high"] < sr {
+		t.Errorf("sap success %v in [%v, %v]", sr, m["sap_success_rate_ci_low"], m["sap_success_rate_ci_high"])
+	}
+	if m["pgd_high_freq_fraction_median"] <= m["sap_high_freq_fraction_median"] {
+		t.Errorf("PGD high-frequency %v not above SAP's %v", m["pgd_high_freq_fraction_median"], m["sap_high_freq_fraction_median"])
+	}
+	if res.Verdict != verdict.Fail || res.Criteria[0].Outcome != verdict.Fail || res.Criteria[1].Outcome != verdict.Pass {
+		t.Errorf("verdict %s (%s)", res.Verdict, res.Reason)
+	}
+	if len(res.Examples) != 2 || res.Examples[0].Attack != "pgd" || res.Examples[1].Attack != "sap" {
+		t.Errorf("examples %d", len(res.Examples))
+	}
+	for _, ex := range res.Examples {
+		if len(ex.Clean) != len(ex.Adversarial) || len(ex.Clean) == 0 || ex.AdvLabel == ex.TrueLabel {
+			t.Errorf("example %s/%s: %d clean, %d adversarial samples, %s → %s", ex.Record, ex.Attack, len(ex.Clean), len(ex.Adversarial), ex.TrueLabel, ex.AdvLabel)
+		}
+	}
+	for _, row := range res.Records {
+		if row.Attack == "sap_to_n" && row.Success && row.AdvLabel != "N" {
+			t.Errorf("targeted success to %s", row.AdvLabel)
+		}
+		if row.Attack == "sap_to_n" && row.TrueLabel == "N" && row.Attacked {
+			t.Errorf("record %s of the target class attacked", row.Record)
+		}
+		if row.Attacked && row.Attack != "collate" && row.LinfUV > 10+1e-9 {
+			t.Errorf("%s/%s: L∞ %v µV", row.Record, row.Attack, row.LinfUV)
+		}
+	}
+	if len(res.Attacks) != 4 || res.Attacks[0].Gradient != "plugin" || len(res.Attacks[0].FlipMatrix) == 0 {
+		t.Errorf("summaries %+v", res.Attacks)
+	}
+}
+
+func TestResumeAfterInterruption(t *testing.T) {
+	s := parseSpec(t, "")
+	recs := records(t)
+	full, err := engine.Run(context.Background(), s, engine.Records(recs), pool(1), engine.Options{BatchSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt after the second batch; the journal holds what finished.
+	ctx, cancel := context.WithCancel(context.Background())
+	var journal []engine.RecordResult
+	_, err = engine.Run(ctx, s, engine.Records(recs), pool(1), engine.Options{
+		BatchSize: 2,
+		Sink:      func(r engine.RecordResult) error { journal = append(journal, r); return nil },
+		Progress: func(p engine.Progress) {
+			if p.Done >= 4 {
+				cancel()
+			}
+		},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: err = %v, want context.Canceled", err)
+	}
+	if len(journal) == 0 || len(journal) >= len(full.Records) {
+		t.Fatalf("journal has %d of %d rows", len(journal), len(full.Records))
+	}
+	var second []engine.RecordResult
+	resumed, err := engine.Run(context.Background(), s, engine.Records(recs), pool(2), engine.Options{
+		BatchSize: 2, Done: journal,
+		Sink: func(r engine.RecordResult) error { second = append(second, r); return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(journal)+len(second) != len(full.Records) {
+		t.Errorf("%d rows before and %d after the crash, want %d in all", len(journal), len(second), len(full.Records))
+	}
+	seen := map[string]bool{}
+	for _, r := range append(journal, second...) {
+		k := r.Record + "/" + r.Attack
+		if seen[k] {
+			t.Errorf("%s computed twice", k)
+		}
+		seen[k] = true
+	}
+	if !bytes.Equal(encode(t, full), encode(t, resumed)) {
+		t.Error("resumed results.json differs from the uninterrupted run")
+	}
+}
+
+func TestShardFilter(t *testing.T) {
+	s := parseSpec(t, "")
+	recs := records(t)
+	even := func(id string) bool { return id[len(id)-1]%2 == 0 }
+	part, err := engine.Run(context.Background(), s, engine.Records(recs), pool(1), engine.Options{
+		Filter: even, Shard: &engine.Shard{Index: 0, Count: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, _ := engine.Run(context.Background(), s, engine.Records(recs), pool(1), engine.Options{})
+	want := map[string]engine.RecordResult{}
+	for _, r := range full.Records {
+		want[r.Record+"/"+r.Attack] = r
+	}
+	if len(part.Records) != len(full.Records)/2 || part.Run.Shard == nil {
+		t.Fatalf("shard has %d rows of %d", len(part.Records), len(full.Records))
+	}
+	for _, r := range part.Records {
+		if !even(r.Record) {
+			t.Fatalf("record %s outside the shard", r.Record)
+		}
+		a, _ := json.Marshal(r)
+		b, _ := json.Marshal(want[r.Record+"/"+r.Attack])
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s/%s differs in the shard", r.Record, r.Attack)
+		}
+	}
+}
+
+// flaky fails on one record.
+type flaky struct {
+	modeltest.Analytic
+	bad float64
+}
+
+func (f flaky) hit(s [][]float64) bool {
+	for _, x := range s {
+		if x[0] == f.bad {
+			return true
+		}
+	}
+	return false
+}
+
+func (f flaky) Predict(ctx context.Context, s [][]float64) ([][]float64, error) {
+	if f.hit(s) {
+		return nil, errors.New("plugin crashed")
+	}
+	return f.Analytic.Predict(ctx, s)
+}
+
+func (f flaky) InputGradient(ctx context.Context, s [][]float64, l []int, loss model.Loss) ([][]float64, [][]float64, error) {
+	if f.hit(s) {
+		return nil, nil, errors.New("plugin crashed")
+	}
+	return f.Analytic.InputGradient(ctx, s, l, loss)
+}
+
+func TestErroredRecordsAreKept(t *testing.T) {
+	s := parseSpec(t, "")
+	recs := records(t)
+	recs[5].Signal.Samples = append([]float64(nil), recs[5].Signal.Samples...)
+	recs[5].Signal.Samples[0] = 98765.5
+	recs[7].Signal.Rate = 360
+	res, err := engine.Run(context.Background(), s, engine.Records(recs), []model.Classifier{flaky{bad: 98765.5}}, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]string{}
+	for _, r := range res.Records {
+		if r.Error != "" {
+			bad[r.Record] = r.Error
+		}
+	}
+	if len(bad) != 2 || !strings.Contains(bad["syn0005"], "plugin crashed") || !strings.Contains(bad["syn0007"], "360 Hz") {
+		t.Errorf("errored records: %v", bad)
+	}
+	if res.Metrics["records"] != 12 || res.Metrics["errored_fraction"] != 2.0/12 {
+		t.Errorf("records %v, errored fraction %v", res.Metrics["records"], res.Metrics["errored_fraction"])
+	}
+	// With 2 of 12 errored (> 5 %), criteria become INCONCLUSIVE.
+	if res.Verdict == verdict.Pass {
+		t.Errorf("verdict %s with errored records", res.Verdict)
+	}
+}
+
+// wrong negates the analytic gradient: a model whose gradients lie.
+type wrong struct{ modeltest.Analytic }
+
+func (w wrong) InputGradient(ctx context.Context, s [][]float64, l []int, loss model.Loss) ([][]float64, [][]float64, error) {
+	g, sc, err := w.Analytic.InputGradient(ctx, s, l, loss)
+	for _, row := range g {
+		for i := range row {
+			row[i] = -row[i]
+		}
+	}
+	return g, sc, err
+}
+
+func TestGradientFidelity(t *testing.T) {
+	recs := records(t)
+	tests := []struct {
+		name, policy string
+		clf          model.Classifier
+		pass         float64
+		gradient     string
+		verdict      verdict.Outcome
+	}{
+		{"honest", "inconclusive", modeltest.Analytic{}, 1, "plugin", verdict.Fail},
+		{"lying, inconclusive", "inconclusive", wrong{}, 0, "plugin", verdict.Inconclusive},
+		{"lying, fallback", "fallback", wrong{}, 0, "finite-difference", verdict.Fail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := parseSpec(t, "gradient_fidelity:\n  records: 2\n  on_failure: "+tt.policy+"\n")
+			s.Criteria = s.Criteria[:1]
+			res, err := engine.Run(context.Background(), s, engine.Records(recs), []model.Classifier{tt.clf}, engine.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Metrics["gradient_fidelity_pass"] != tt.pass || res.Attacks[1].Gradient != tt.gradient || res.Verdict != tt.verdict {
+				t.Errorf("pass %v (cosine %v), gradient %s, verdict %s (%s)", res.Metrics["gradient_fidelity_pass"],
+					res.Metrics["gradient_cosine_min"], res.Attacks[1].Gradient, res.Verdict, res.Reason)
+			}
+		})
+	}
+}
+
+func TestRunRejectsBadCombinations(t *testing.T) {
+	recs := records(t)
+	s := parseSpec(t, "")
+	s.Attacks[2].Target = "X"
+	if _, err := engine.Run(context.Background(), s, engine.Records(recs), pool(1), engine.Options{}); err == nil || !strings.Contains(err.Error(), `target "X"`) {
+		t.Errorf("unknown target: err = %v", err)
+	}
+	if _, err := engine.Run(context.Background(), parseSpec(t, ""), engine.Records(recs), nil, engine.Options{}); !errors.Is(err, engine.ErrNoClassifier) {
+		t.Errorf("empty pool: err = %v", err)
+	}
+}
+
+func TestRecordRand(t *testing.T) {
+	a := engine.RecordRand(1, "A00001", "sap").Uint64()
+	if a != engine.RecordRand(1, "A00001", "sap").Uint64() {
+		t.Fatal("same inputs, different streams")
+	}
+	for _, b := range []uint64{engine.RecordRand(2, "A00001", "sap").Uint64(), engine.RecordRand(1, "A00002", "sap").Uint64(),
+		engine.RecordRand(1, "A00001", "pgd").Uint64(), engine.RecordRand(1, "A0000", "1sap").Uint64()} {
+		if a == b {
+			t.Error("different inputs share a stream")
+		}
+	}
+}

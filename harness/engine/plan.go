@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/ecgrobust/ecgrobust/harness/attack"
+	"github.com/ecgrobust/ecgrobust/harness/model"
+	"github.com/ecgrobust/ecgrobust/harness/spec"
+)
+
+// plan is one spec attack resolved against the model.
+type plan struct {
+	a      spec.Attack
+	index  int
+	method attack.Method // pgd, sap
+	// gradient is the resolved source name: attack.SourcePlugin or
+	// attack.SourceFiniteDifference (gradient attacks only).
+	gradient string
+	fd       attack.FiniteDifference
+	budget   int64
+	target   int // class index, -1 untargeted
+	classes  []string
+	// collate only
+	collate *attack.Collate
+	of      int // index of the base plan
+	// used is true when a later collate attack needs this plan's
+	// adversarial examples.
+	used bool
+}
+
+func (p *plan) gradientAttack() bool { return p.method != nil }
+
+// applies reports whether the attack runs on a record with this label.
+func (p *plan) applies(label string) bool {
+	return len(p.classes) == 0 || slices.Contains(p.classes, label)
+}
+
+// DefaultFDDownsample is the resolution reduction of finite-difference
+// probe directions used by the engine (see attack.FiniteDifference and
+// BENCHMARKS.md, where it was chosen).
+const DefaultFDDownsample = 8
+
+func makePlans(s *spec.Spec, info model.Info, hasGradient bool, fidelityFallback bool) ([]*plan, error) {
+	classIndex := map[string]int{}
+	for i, c := range info.Classes {
+		classIndex[c] = i
+	}
+	byID := map[string]int{}
+	var plans []*plan
+	for i, a := range s.Attacks {
+		p := &plan{a: a, index: i, target: -1, classes: a.Classes}
+		where := fmt.Sprintf("attack %q", a.ID)
+		switch a.Type {
+		case spec.TypePGD, spec.TypeSAP:
+			loss := model.CrossEntropy
+			if a.Loss == spec.LossLogitMargin {
+				loss = model.LogitMargin
+			}
+			if a.Target != "" {
+				t, ok := classIndex[a.Target]
+				if !ok {
+					return nil, fmt.Errorf("%s: target %q is not one of the model's classes %v", where, a.Target, info.Classes)
+				}
+				p.target = t
+			}
+			if a.Type == spec.TypePGD {
+				p.method = attack.PGD{EpsilonUV: a.EpsilonUV, StepUV: a.StepUV, Steps: a.Steps,
+					RandomStart: a.RandomStart, EarlyStop: a.EarlyStop, Loss: loss}
+			} else {
+				sm, err := smoother(a, info.SampleRate)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", where, err)
+				}
+				pgdSteps := a.PGDSteps
+				if pgdSteps == 0 {
+					pgdSteps = -1 // spec's 0 means none; attack.SAP's 0 means default
+				}
+				p.method = attack.SAP{EpsilonUV: a.EpsilonUV, StepUV: a.StepUV, Steps: a.Steps, PGDSteps: pgdSteps,
+					RandomStart: a.RandomStart, EarlyStop: a.EarlyStop, Loss: loss, Smoother: sm}
+			}
+			p.fd = attack.FiniteDifference{Directions: a.FDDirections, SigmaUV: a.FDSigmaUV, Downsample: DefaultFDDownsample}
+			p.budget = int64(a.QueryBudget)
+			switch a.Gradient {
+			case spec.GradientFiniteDifference:
+				p.gradient = attack.SourceFiniteDifference
+			case spec.GradientPlugin:
+				if !hasGradient {
+					return nil, fmt.Errorf("%s: gradient %q but the model offers no input gradient (use auto or finite-difference)", where, a.Gradient)
+				}
+				p.gradient = attack.SourcePlugin
+			default:
+				p.gradient = attack.SourceFiniteDifference
+				if hasGradient {
+					p.gradient = attack.SourcePlugin
+				}
+			}
+			if fidelityFallback && p.gradient == attack.SourcePlugin {
+				p.gradient = attack.SourceFiniteDifference
+			}
+		case spec.TypeCollate:
+			base, ok := byID[a.Of]
+			if !ok {
+				return nil, fmt.Errorf("%s: of %q names no earlier pgd or sap attack", where, a.Of)
+			}
+			b := plans[base]
+			if !b.gradientAttack() {
+				return nil, fmt.Errorf("%s: of %q is a %s attack, not pgd or sap", where, a.Of, b.a.Type)
+			}
+			b.used = true
+			c := attack.Collate{EpsilonUV: b.a.EpsilonUV, Trials: a.Trials, NoiseSigmaUV: a.NoiseSigmaUV,
+				UniformSamples: a.UniformSamples}
+			if sap, ok := b.method.(attack.SAP); ok {
+				c.Smoother = sap.Smoother
+			} else {
+				sm, err := smoother(spec.Attack{}, info.SampleRate)
+				if err != nil {
+					return nil, err
+				}
+				c.Smoother = sm
+			}
+			p.collate, p.of, p.classes = &c, base, b.classes
+			p.target = b.target
+		case spec.TypeNoiseStress:
+			return nil, fmt.Errorf("%s: noise-stress attacks are not run by this engine yet", where)
+		default:
+			return nil, fmt.Errorf("%s: unknown type %q", where, a.Type)
+		}
+		byID[a.ID] = i
+		plans = append(plans, p)
+	}
+	return plans, nil
+}
+
+// smoother builds SAP's S for a model at rateHz from a's kernels (given
+// at 300 Hz; the defaults when empty).
+func smoother(a spec.Attack, rateHz float64) (*attack.Smoother, error) {
+	sizes, sigmas := a.KernelSizes, a.KernelSigmas
+	if len(sizes) == 0 {
+		sizes = attack.DefaultKernelSizes
+	}
+	if len(sigmas) == 0 {
+		sigmas = attack.DefaultKernelSigmas
+	}
+	sizes, sigmas = attack.ScaledKernels(sizes, sigmas, attack.DefaultKernelRate, rateHz)
+	return attack.NewSmoother(sizes, sigmas)
+}
