@@ -433,4 +433,3 @@ func (r *runner) examples(ctx context.Context, rows []RecordResult) ([]Example, 
 	}
 	return out, nil
 }
-

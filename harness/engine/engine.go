@@ -203,9 +203,9 @@ func (r *runner) run(ctx context.Context) error {
 	defer cancel()
 	jobs := make(chan []int)
 	var (
-		wg       sync.WaitGroup
-		firstErr error
-		errOnce  sync.Once
+		wg         sync.WaitGroup
+		firstErr   error
+		errOnce    sync.Once
 		finished   int
 		errored    int
 		sinkFailed bool
