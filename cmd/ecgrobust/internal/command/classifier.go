@@ -2,15 +2,20 @@ package command
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ecgrobust/ecgrobust/harness/model"
 	"github.com/ecgrobust/ecgrobust/harness/spec"
+	"github.com/ecgrobust/ecgrobust/plugins/host"
 )
 
 // ClassifierRequest says which model to open.
@@ -19,9 +24,21 @@ type ClassifierRequest struct {
 	// SpecDir is the directory of the spec file ("" for a bundled spec);
 	// relative plugin paths are resolved against it first.
 	SpecDir string
-	// Instances is the number of parallel model instances wanted.
+	// Instances is the number of model instances wanted, one per worker.
 	Instances int
 	Logger    *slog.Logger
+}
+
+// OpenedModel is a model ready for a run.
+type OpenedModel struct {
+	// Pool holds one classifier per worker.
+	Pool []model.Classifier
+	// Kind is "plugin" or "reference"; Path the plugin binary, SHA256 its
+	// hash (or the reference weights' hash).
+	Kind, Path, SHA256 string
+	// Close releases the model: it kills plugin processes. It is safe to
+	// call more than once.
+	Close func() error
 }
 
 // errNotAvailable marks a part of the pipeline that has not landed yet.
@@ -30,18 +47,56 @@ var errNotAvailable = errors.New("not available yet in this build")
 func notAvailable(what string) error { return fmt.Errorf("%s: %w", what, errNotAvailable) }
 
 // openClassifier is the default Factory.OpenClassifier: the reference CNN
-// in process for plugin "reference", else a plugin binary through
-// plugins/host. The returned close function kills plugin processes.
-func openClassifier(_ context.Context, req ClassifierRequest) (model.Classifier, func() error, error) {
+// in process for plugin "reference", else req.Instances processes of a
+// plugin binary through plugins/host.
+func openClassifier(ctx context.Context, req ClassifierRequest) (*OpenedModel, error) {
 	if req.Model.IsReference() {
-		return nil, nil, notAvailable("the in-process reference model (reference-model/cnn)")
+		return nil, notAvailable("the in-process reference model (reference-model/cnn); use --model with the reference plugin binary")
 	}
 	path, err := resolvePluginPath(req.Model.Plugin, req.SpecDir)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	_ = path
-	return nil, nil, notAvailable("the plugin host (plugins/host.Open)")
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return nil, fmt.Errorf("hash plugin: %w", err)
+	}
+	retries := req.Model.Retries
+	if retries == 0 {
+		retries = -1 // host: negative disables restarts, zero means its default
+	}
+	cfg := host.Config{
+		Path: path, Args: req.Model.Args, SHA256: req.Model.SHA256,
+		CallTimeout: time.Duration(req.Model.Timeout), MaxRestarts: retries, Logger: req.Logger,
+	}
+	n := max(req.Instances, 1)
+	var plugins []*host.Plugin
+	closeAll := func() error {
+		var errs []error
+		for _, p := range plugins {
+			errs = append(errs, p.Close())
+		}
+		return errors.Join(errs...)
+	}
+	base := filepath.Base(path)
+	for i := range n {
+		c := cfg
+		c.Name = base
+		if n > 1 {
+			c.Name = fmt.Sprintf("%s#%d", base, i+1)
+		}
+		p, err := host.Open(ctx, c)
+		if err != nil {
+			_ = closeAll()
+			return nil, err
+		}
+		plugins = append(plugins, p)
+	}
+	pool := make([]model.Classifier, len(plugins))
+	for i, p := range plugins {
+		pool[i] = p
+	}
+	return &OpenedModel{Pool: pool, Kind: "plugin", Path: path, SHA256: sum, Close: closeAll}, nil
 }
 
 // resolvePluginPath finds a plugin binary: an absolute path as given; a
@@ -64,9 +119,22 @@ func resolvePluginPath(p, specDir string) (string, error) {
 		c := filepath.Join(d, p)
 		tried = append(tried, c)
 		if st, err := os.Stat(c); err == nil && !st.IsDir() {
-			return c, nil
+			return filepath.Abs(c)
 		}
 	}
 	return "", fmt.Errorf("plugin %q not found (tried %s); build it with 'make build' or give its path with --model",
 		p, strings.Join(tried, ", "))
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecgrobust/ecgrobust/harness/ecg/dataset"
 	"github.com/ecgrobust/ecgrobust/harness/engine"
 	"github.com/ecgrobust/ecgrobust/harness/model"
 	"github.com/ecgrobust/ecgrobust/harness/spec"
@@ -192,22 +191,23 @@ type fakeClassifier struct{ model.Classifier }
 
 func TestRunPipeline(t *testing.T) {
 	closed := 0
-	f := &Factory{OpenClassifier: func(_ context.Context, req ClassifierRequest) (model.Classifier, func() error, error) {
-		if req.Model.Plugin != "ecgrobust-reference-plugin" {
-			t.Errorf("model plugin = %q", req.Model.Plugin)
+	f := &Factory{OpenClassifier: func(_ context.Context, req ClassifierRequest) (*OpenedModel, error) {
+		if req.Model.Plugin != "ecgrobust-reference-plugin" || req.Instances != 1 {
+			t.Errorf("model plugin = %q, instances %d", req.Model.Plugin, req.Instances)
 		}
-		return fakeClassifier{}, func() error { closed++; return nil }, nil
+		return &OpenedModel{Pool: []model.Classifier{fakeClassifier{}}, Kind: "plugin", Close: func() error { closed++; return nil }}, nil
 	}}
 	metrics := map[string]float64{"clean_accuracy": 0.8, "sap_success_rate": 0.5, "pgd_success_rate": 0.9,
 		"sap_errored_fraction": 0, "pgd_errored_fraction": 0, "errored_fraction": 0}
-	defer func(old func(context.Context, *spec.Spec, *dataset.Set, model.Classifier, *progress) (*engine.Result, error)) {
-		runEngine = old
-	}(runEngine)
-	runEngine = func(_ context.Context, s *spec.Spec, set *dataset.Set, _ model.Classifier, p *progress) (*engine.Result, error) {
+	defer func(old func(context.Context, runInput) (*engine.Result, error)) { runEngine = old }(runEngine)
+	defer func(old func(string, *spec.Spec, *engine.Result) ([]string, error)) { writeReports = old }(writeReports)
+	writeReports = writeResultsJSON // the report bundle has its own tests
+	runEngine = func(_ context.Context, in runInput) (*engine.Result, error) {
+		s, set := in.Spec, in.Data
 		if len(set.Records) != 20 {
 			t.Errorf("records = %d, want 20 (5 per class)", len(set.Records))
 		}
-		p.Update(len(set.Records), len(set.Records))
+		in.Progress(len(set.Records), len(set.Records))
 		return &engine.Result{SchemaVersion: engine.SchemaVersion, Run: engine.RunInfo{Spec: engine.SpecRef{Name: s.Metadata.Name, SHA256: s.SHA256}},
 			Metrics: metrics}, nil
 	}

@@ -13,8 +13,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-
-	"github.com/ecgrobust/ecgrobust/harness/model"
 )
 
 // Version is the harness version, set at build time with
@@ -30,9 +28,9 @@ type Factory struct {
 	IsTerminal bool
 	// Global holds the persistent flags once the command line is parsed.
 	Global GlobalOptions
-	// OpenClassifier opens the model a spec names; the returned close
-	// function releases it (kills plugin processes).
-	OpenClassifier func(ctx context.Context, req ClassifierRequest) (model.Classifier, func() error, error)
+	// OpenClassifier opens the model a spec names, one instance per
+	// worker; OpenedModel.Close releases it (kills plugin processes).
+	OpenClassifier func(ctx context.Context, req ClassifierRequest) (*OpenedModel, error)
 }
 
 const rootLong = `ecgrobust tests whether an ECG rhythm classifier survives the adversarial

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ecgrobust/ecgrobust/harness/ecg/dataset"
 	"github.com/ecgrobust/ecgrobust/harness/engine"
-	"github.com/ecgrobust/ecgrobust/harness/model"
 	"github.com/ecgrobust/ecgrobust/harness/spec"
 	"github.com/ecgrobust/ecgrobust/harness/verdict"
 )
@@ -64,16 +63,21 @@ func newCmdRun(f *Factory, runF func(context.Context, *RunOptions) error) *cobra
 	return cmd
 }
 
-// Pipeline stages that later issues supply; tests replace them.
-var (
-	// runEngine runs the spec's attacks over the records.
-	runEngine = func(ctx context.Context, s *spec.Spec, set *dataset.Set, clf model.Classifier, p *progress) (*engine.Result, error) {
-		return nil, notAvailable("the attack engine (harness/engine.Run)")
-	}
-	// writeReports writes results and reports into dir and returns the
-	// paths written, the HTML report's first when there is one.
-	writeReports = writeResultsJSON
-)
+// runInput is what the engine runs on.
+type runInput struct {
+	Spec    *spec.Spec
+	Data    *dataset.Set
+	Model   *OpenedModel
+	Version string
+	Log     *slog.Logger
+	// Progress is called after every batch with records done and total.
+	Progress func(done, total int)
+}
+
+// runEngine runs the spec's attacks over the records. A test replaces it.
+var runEngine = func(ctx context.Context, in runInput) (*engine.Result, error) {
+	return nil, notAvailable("the attack engine (harness/engine.Run)")
+}
 
 func runRun(ctx context.Context, opts *RunOptions) error {
 	f := opts.Factory
@@ -94,17 +98,17 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 		return withCode(ExitRuntime, fmt.Errorf("load data: %w", err))
 	}
 	log.Info("data", "origin", set.Origin, "records", len(set.Records), "sha256", set.SHA256)
-	clf, closeClf, err := f.OpenClassifier(ctx, ClassifierRequest{Model: s.Model, SpecDir: specDir(s), Instances: s.Model.Instances, Logger: log})
+	m, err := f.OpenClassifier(ctx, ClassifierRequest{Model: s.Model, SpecDir: specDir(s), Instances: s.Model.Instances, Logger: log})
 	if err != nil {
 		return withCode(ExitRuntime, fmt.Errorf("open model: %w", err))
 	}
 	defer func() {
-		if err := closeClf(); err != nil {
+		if err := m.Close(); err != nil {
 			log.Warn("close model", "err", err)
 		}
 	}()
 	prog := newProgress(f.Stderr, f.IsTerminal, opts.Global.Quiet, log, s.Metadata.Name)
-	res, runErr := runEngine(ctx, s, set, clf, prog)
+	res, runErr := runEngine(ctx, runInput{Spec: s, Data: set, Model: m, Version: Version, Log: log, Progress: prog.Update})
 	prog.Finish()
 	if res == nil {
 		return withCode(ExitRuntime, fmt.Errorf("run %s: %w", s.Metadata.Name, runErr))
