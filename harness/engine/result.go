@@ -158,7 +158,12 @@ type Example struct {
 	Rate      float64 `json:"sample_rate_hz"`
 	Gain      float64 `json:"gain_adu_per_mv"`
 	// Start is the index of the first sample shown within the record.
-	Start       int       `json:"start"`
+	Start int `json:"start"`
+	// ValidStart is the index of the first recorded (not padding) sample
+	// of the record, Record.Valid.Start. Sample i of the trace was
+	// recorded (Start − ValidStart + i) / Rate seconds after the
+	// recording began; reports use that as the time axis.
+	ValidStart  int       `json:"valid_start,omitempty"`
 	Clean       []float64 `json:"clean_adu"`
 	Adversarial []float64 `json:"adversarial_adu"`
 }
