@@ -90,7 +90,8 @@ func processes(t *testing.T, path string) []int {
 		if err != nil {
 			continue
 		}
-		if arg0, _, _ := strings.Cut(string(cmdline), "\x00"); arg0 == path {
+		// arg0 for a binary; arg1 for a script run by its interpreter.
+		if args := strings.Split(string(cmdline), "\x00"); args[0] == path || len(args) > 1 && args[1] == path {
 			pids = append(pids, pid)
 		} else if len(cmdline) == 0 { // zombie: check its parent and name
 			stat, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
