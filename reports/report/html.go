@@ -102,6 +102,38 @@ type page struct {
 	AttackTable []metricTable
 	Identity    []kv
 	Generated   string
+	// Rows are the records where an attack succeeded or that errored, at
+	// most maxRows of them; RowsOmitted counts the rest.
+	Rows        []recordRow
+	RowsTotal   int
+	RowsOmitted int
+}
+
+// maxRows caps the per-record table; results.json has every row.
+const maxRows = 300
+
+type recordRow struct {
+	engine.RecordResult
+	Linf, L2, SNR, HF string
+}
+
+func recordRows(r *engine.Result) (rows []recordRow, total, omitted int) {
+	for _, rr := range r.Records {
+		if !rr.Success && rr.Error == "" {
+			continue
+		}
+		total++
+		if len(rows) == maxRows {
+			omitted++
+			continue
+		}
+		row := recordRow{RecordResult: rr, Linf: num(rr.LinfUV), L2: num(rr.L2UV), SNR: "—", HF: pct(rr.HighFreqFraction)}
+		if rr.SNRdB != nil {
+			row.SNR = num(*rr.SNRdB)
+		}
+		rows = append(rows, row)
+	}
+	return rows, total, omitted
 }
 
 func (o Options) writeHTML(w io.Writer, r *engine.Result) error {
@@ -126,6 +158,7 @@ func (o Options) writeHTML(w io.Writer, r *engine.Result) error {
 		p.AttackTable = append(p.AttackTable, metricTable{Attack: a.ID, Rows: sortedKV(a.Metrics)})
 	}
 	p.Identity = identity(r, o.version(r))
+	p.Rows, p.RowsTotal, p.RowsOmitted = recordRows(r)
 	if err := pageTemplate.Execute(w, p); err != nil {
 		return fmt.Errorf("render html: %w", err)
 	}
@@ -324,7 +357,10 @@ func queryFigures(r *engine.Result) []figure {
 				cs = append(cs, c)
 			}
 		}
-		if len(cs) == 0 {
+		// White-box attacks also count queries (their gradient steps),
+		// but the trade-off matters only where queries are the cost.
+		blackBox := a.Gradient == "finite-difference" || (a.Gradient == "" && !r.Run.Model.InputGradient)
+		if len(cs) == 0 || !blackBox {
 			continue
 		}
 		var refs []chart.Series
@@ -585,7 +621,7 @@ func overlay(r *engine.Result, ex engine.Example) overlayView {
 	t := chart.Trace{EpsilonUV: eps, OriginalName: "original (" + ex.TrueLabel + ")", AdversarialName: "adversarial (" + ex.AdvLabel + ")", Width: figureWidth}
 	linf, hf := 0.0, math.NaN()
 	for i := range ex.Clean {
-		t.Time = append(t.Time, float64(ex.Start+i)/ex.Rate)
+		t.Time = append(t.Time, float64(ex.Start-ex.ValidStart+i)/ex.Rate)
 		t.Original = append(t.Original, ex.Clean[i]/ex.Gain)
 		t.Adversarial = append(t.Adversarial, ex.Adversarial[i]/ex.Gain)
 		d := (ex.Adversarial[i] - ex.Clean[i]) * 1000 / ex.Gain
@@ -598,7 +634,8 @@ func overlay(r *engine.Result, ex engine.Example) overlayView {
 		}
 	}
 	v.Figure = draw(id, v.Title, "", t)
-	v.Details = fmt.Sprintf("%d samples at %s Hz from %s s; largest perturbation in this window %s µV", len(ex.Clean), num(ex.Rate), num(float64(ex.Start)/ex.Rate), num(math.Round(linf*100)/100))
+	v.Details = fmt.Sprintf("%d samples at %s Hz, %s s after the recording began; largest perturbation in this window %s µV",
+		len(ex.Clean), num(ex.Rate), num(float64(ex.Start-ex.ValidStart)/ex.Rate), num(math.Round(linf*100)/100))
 	if !math.IsNaN(hf) {
 		v.Details += fmt.Sprintf("; %s of the perturbation's energy above 40 Hz (whole record)", pct(hf))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -386,4 +387,73 @@ func TestTimingsOptional(t *testing.T) {
 	}
 }
 
-var _ = engine.SchemaVersion
+
+func renderHTML(t *testing.T, r *engine.Result) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, r, HTML); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// figureHTML returns the markup of the figure with the given data-chart id.
+func figureHTML(t *testing.T, page, id string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(page, `data-chart="`+id+`"`)
+	if !ok {
+		t.Fatalf("no figure %s", id)
+	}
+	fig, _, _ := strings.Cut(rest, "</figure>")
+	return fig
+}
+
+func TestOverlayTimeAxisFromRecordingStart(t *testing.T) {
+	r := reporttest.Result()
+	// The trace starts at the first recorded sample of a padded input.
+	r.Examples[0].Start, r.Examples[0].ValidStart = 4500, 4500
+	page := renderHTML(t, r)
+	fig := figureHTML(t, page, "overlay-a00001-pgd-10uv")
+	if !strings.Contains(fig, ">0.0</text>") || strings.Contains(fig, ">15.0</text>") {
+		t.Error("time axis does not start at 0 s after the recording began")
+	}
+	if !strings.Contains(page, "1200 samples at 300 Hz, 0 s after the recording began") {
+		t.Error("overlay details do not give the offset in the recording")
+	}
+	// Without ValidStart the fixture's window is 2 s into the recording.
+	fig = figureHTML(t, renderHTML(t, reporttest.Result()), "overlay-a00001-pgd-10uv")
+	if !strings.Contains(fig, ">2.0</text>") || !strings.Contains(fig, ">5.5</text>") {
+		t.Error("time axis of the 2–6 s window lacks its ticks")
+	}
+}
+
+func TestQueryChartsOnlyForBlackBox(t *testing.T) {
+	r := reporttest.Result()
+	// A white-box attack with a queries curve gets no chart.
+	r.Attacks[3].Curves = []engine.Curve{{Name: "success_vs_queries", XLabel: "queries per record", YLabel: "success rate", X: []float64{20, 60}, Y: []float64{0.2, 0.6}}}
+	page := renderHTML(t, r)
+	if strings.Contains(page, `data-chart="curve-sap-10uv-success-vs-queries"`) {
+		t.Error("a white-box attack got a success-vs-queries chart")
+	}
+	if !strings.Contains(page, `data-chart="curve-sap-blackbox-success-vs-queries"`) {
+		t.Error("the black-box attack lost its chart")
+	}
+}
+
+func TestRecordsTable(t *testing.T) {
+	r := reporttest.Result()
+	r.Records[1].Error = "plugin: predict: deadline exceeded"
+	page := renderHTML(t, r)
+	if !strings.Contains(page, "plugin: predict: deadline exceeded") {
+		t.Error("an errored record is not listed")
+	}
+	n := 0
+	for _, rr := range r.Records {
+		if rr.Success || rr.Error != "" {
+			n++
+		}
+	}
+	if !strings.Contains(page, fmt.Sprintf("<summary>%d (record, attack) pairs", n)) {
+		t.Errorf("records summary does not count %d rows", n)
+	}
+}
