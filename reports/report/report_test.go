@@ -387,7 +387,6 @@ func TestTimingsOptional(t *testing.T) {
 	}
 }
 
-
 func renderHTML(t *testing.T, r *engine.Result) string {
 	t.Helper()
 	var buf bytes.Buffer
