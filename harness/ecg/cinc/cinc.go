@@ -275,6 +275,26 @@ func (d *Dataset) Load(ctx context.Context, ids []string, opt Options) ([]ecg.Re
 	return out, nil
 }
 
+// Each decodes the records ids like [Dataset.Load] and passes them to fn
+// in order, holding only a chunk of records in memory at a time (the full
+// training set fitted to 18,000 samples is 1.2 GB as float64). It stops at
+// the first error from decoding or from fn.
+func (d *Dataset) Each(ctx context.Context, ids []string, opt Options, fn func(ecg.Record) error) error {
+	const chunk = 512
+	for start := 0; start < len(ids); start += chunk {
+		recs, err := d.Load(ctx, ids[start:min(start+chunk, len(ids))], opt)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func firstErr(errs []error) error {
 	for _, e := range errs {
 		if e != nil {
