@@ -201,6 +201,10 @@ func (r *runner) summarise(p *plan, rows []RecordResult) AttackSummary {
 		summariseCollate(m, mine)
 		return sum
 	}
+	if p.noise {
+		summariseNoise(&sum, p.a, mine)
+		return sum
+	}
 	var c metric.Counts
 	var linf, l2, snr, hf, queries []float64
 	exhausted := 0

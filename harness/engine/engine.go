@@ -44,6 +44,10 @@ type Options struct {
 	Dataset        DatasetRef
 	HarnessVersion string
 	Shard          *Shard
+	// Noise adds recorded noise of a kind ("em", "bw", "ma") to a
+	// record's recorded span at snrDB, drawing from seed; required by
+	// noise-stress attacks (the CLI wires harness/ecg/noise to it).
+	Noise func(rec ecg.Record, kind string, snrDB float64, seed uint64) (ecg.Record, error)
 	// Logger receives per-record errors at warn level (default: discard).
 	Logger *slog.Logger
 }
@@ -145,7 +149,7 @@ func newRunner(ctx context.Context, s *spec.Spec, data Source, pool []model.Clas
 		}
 		fallback = !r.fidPass && s.GradientFidelity.OnFailure == spec.OnFailureFallback
 	}
-	plans, err := makePlans(s, info, hasGrad, fallback)
+	plans, err := makePlans(s, info, hasGrad, fallback, opts.Noise != nil)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -370,9 +374,12 @@ func (r *runner) batch(ctx context.Context, clf model.Classifier, batch []int) (
 		}
 		var out []RecordResult
 		var err error
-		if p.collate != nil {
+		switch {
+		case p.collate != nil:
 			out, err = r.runCollate(ctx, clf, pi, p, pending)
-		} else {
+		case p.noise:
+			out, err = r.runNoise(ctx, clf, p, pending)
+		default:
 			out, err = r.runGradient(ctx, clf, pi, p, pending)
 		}
 		if err != nil {

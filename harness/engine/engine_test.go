@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ecgrobust/ecgrobust/harness/ecg"
@@ -379,5 +381,52 @@ func TestRecordRand(t *testing.T) {
 		if a == b {
 			t.Error("different inputs share a stream")
 		}
+	}
+}
+
+func TestNoiseStress(t *testing.T) {
+	s := parseSpec(t, "")
+	s.Attacks = append(s.Attacks[:0], spec.Attack{ID: "noise", Type: spec.TypeNoiseStress, Noise: []string{"em", "bw"}, SNRdB: []float64{24, -6}})
+	s.Criteria = nil
+	recs := records(t)
+	if _, err := engine.Run(context.Background(), s, engine.Records(recs), pool(1), engine.Options{}); err == nil {
+		t.Fatal("noise-stress ran without a noise source")
+	}
+	var calls atomic.Int64
+	noise := func(r ecg.Record, kind string, snr float64, seed uint64) (ecg.Record, error) {
+		calls.Add(1)
+		out := r
+		out.Signal.Samples = append([]float64(nil), r.Signal.Samples...)
+		amp := 1000 * math.Pow(10, -snr/20) // larger at low SNR
+		f := 0.2
+		if kind == "em" {
+			f = 1.1
+		}
+		for i := range out.Signal.Samples {
+			out.Signal.Samples[i] += amp * math.Sin(2*math.Pi*f*float64(i)/300+float64(seed%7))
+		}
+		return out, nil
+	}
+	res, err := engine.Run(context.Background(), s, engine.Records(recs), pool(2), engine.Options{Noise: noise})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 12*4 {
+		t.Errorf("%d noise calls, want 48", calls.Load())
+	}
+	m := res.Metrics
+	for _, name := range []string{"noise_accuracy_em_24", "noise_accuracy_em_m6", "noise_accuracy_bw_24", "noise_accuracy_min", "noise_accuracy_drop_max"} {
+		if _, ok := m[name]; !ok {
+			t.Errorf("metric %s missing", name)
+		}
+	}
+	if m["noise_accuracy_em_24"] < m["noise_accuracy_em_m6"] || m["noise_accuracy_em_24"] != m["clean_accuracy"] {
+		t.Errorf("accuracy 24 dB %v, −6 dB %v, clean %v", m["noise_accuracy_em_24"], m["noise_accuracy_em_m6"], m["clean_accuracy"])
+	}
+	if d := m["noise_accuracy_drop_max"]; d != m["clean_accuracy"]-m["noise_accuracy_min"] || d <= 0 {
+		t.Errorf("drop %v", d)
+	}
+	if cs := res.Attacks[0].Curves; len(cs) != 2 || cs[0].Name != "accuracy_em" || cs[0].X[0] != 24 {
+		t.Errorf("curves %+v", cs)
 	}
 }

@@ -24,6 +24,8 @@ type plan struct {
 	// collate only
 	collate *attack.Collate
 	of      int // index of the base plan
+	// noise is true for a noise-stress attack.
+	noise bool
 	// used is true when a later collate attack needs this plan's
 	// adversarial examples.
 	used bool
@@ -41,7 +43,7 @@ func (p *plan) applies(label string) bool {
 // BENCHMARKS.md, where it was chosen).
 const DefaultFDDownsample = 8
 
-func makePlans(s *spec.Spec, info model.Info, hasGradient bool, fidelityFallback bool) ([]*plan, error) {
+func makePlans(s *spec.Spec, info model.Info, hasGradient, fidelityFallback, haveNoise bool) ([]*plan, error) {
 	classIndex := map[string]int{}
 	for i, c := range info.Classes {
 		classIndex[c] = i
@@ -122,7 +124,10 @@ func makePlans(s *spec.Spec, info model.Info, hasGradient bool, fidelityFallback
 			p.collate, p.of, p.classes = &c, base, b.classes
 			p.target = b.target
 		case spec.TypeNoiseStress:
-			return nil, fmt.Errorf("%s: noise-stress attacks are not run by this engine yet", where)
+			if !haveNoise {
+				return nil, fmt.Errorf("%s: noise-stress needs a noise source (Options.Noise; the NSTDB records)", where)
+			}
+			p.noise = true
 		default:
 			return nil, fmt.Errorf("%s: unknown type %q", where, a.Type)
 		}
