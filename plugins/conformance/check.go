@@ -1,0 +1,454 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ecgrobust/ecgrobust/harness/ecg/ecgtest"
+	"github.com/ecgrobust/ecgrobust/harness/model"
+	"github.com/ecgrobust/ecgrobust/plugins/host"
+)
+
+// Options tune the battery. Zero fields take the defaults noted.
+type Options struct {
+	// Signals is the number of synthetic test signals (default 4).
+	Signals int
+	// Length is the test signal length in samples (default 18,000, clamped
+	// to the classifier's accepted range).
+	Length int
+	// Seed fixes the test signals and gradient directions (default 1).
+	Seed uint64
+	// Directions is the number of random smooth directions per signal for
+	// the gradient check (default 4).
+	Directions int
+	// StepMicrovolts is the central-difference step along a direction of
+	// unit peak amplitude, in µV (default 10).
+	StepMicrovolts float64
+	// MinCosine is the least cosine between analytic and finite-difference
+	// directional derivatives (default 0.99).
+	MinCosine float64
+	// BatchTolerance bounds |batch − single| score differences (default 1e-5).
+	BatchTolerance float64
+	// Repeats is the number of timed calls per latency figure (default 3).
+	Repeats int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Signals <= 0 {
+		o.Signals = 4
+	}
+	if o.Length <= 0 {
+		o.Length = 18000
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Directions <= 0 {
+		o.Directions = 4
+	}
+	if o.StepMicrovolts <= 0 {
+		o.StepMicrovolts = 10
+	}
+	if o.MinCosine <= 0 {
+		o.MinCosine = 0.99
+	}
+	if o.BatchTolerance <= 0 {
+		o.BatchTolerance = 1e-5
+	}
+	if o.Repeats <= 0 {
+		o.Repeats = 3
+	}
+	return o
+}
+
+// determinismTolerance bounds repeat-to-repeat score differences: float32
+// rounding, nothing more.
+const determinismTolerance = 1e-6
+
+func figure(v float64) *float64 { return &v }
+
+// Check runs the battery against c and returns the report; it never
+// panics on a misbehaving classifier. target names c in the report. The
+// checks: a sane description; finite, well-shaped scores (probabilities
+// summing to 1 when declared); determinism on repeat; batch answers equal
+// single answers; wrong length, empty batch and NaN input rejected with an
+// error, not a crash; for gradient models, agreement with central finite
+// differences along smooth random directions; latency per call and signal.
+func Check(ctx context.Context, c model.Classifier, target string, opts Options) Report {
+	opts = opts.withDefaults()
+	info := c.Info()
+	r := Report{Target: target, Model: info, Passed: true}
+	if err := checkInfo(info); err != nil {
+		r.add(Item{Name: "describe", Status: Fail, Detail: err.Error()})
+		return r
+	}
+	r.add(Item{Name: "describe", Status: Pass, Detail: "name, classes, rate, gain, lengths and batch limit are sane"})
+
+	n := min(max(opts.Length, info.MinLength), info.MaxLength)
+	x := testSignals(info, n, opts.Signals, opts.Seed)
+	first, err := predict(ctx, c, info, x)
+	if err == nil {
+		err = checkScores(info, first, len(x))
+	}
+	if err != nil {
+		r.add(Item{Name: "predict", Status: Fail, Detail: err.Error()})
+		return r
+	}
+	r.add(Item{Name: "predict", Status: Pass, Detail: fmt.Sprintf("%d synthetic signals × %d samples: %d %v each, finite",
+		len(x), n, len(info.Classes), info.Scores)})
+
+	r.add(checkDeterminism(ctx, c, info, x, first))
+	r.add(checkBatch(ctx, c, x, first, opts.BatchTolerance))
+	for _, it := range checkRejects(ctx, c, info, x[0]) {
+		r.add(it)
+	}
+	if g, ok := c.(model.Gradienter); ok && info.InputGradient {
+		for _, loss := range []model.Loss{model.CrossEntropy, model.LogitMargin} {
+			r.add(checkGradient(ctx, c, g, info, x, first, loss, opts))
+		}
+	} else {
+		r.add(Item{Name: "gradient", Status: Skip, Detail: "no input_gradient capability: attacks will estimate gradients by finite differences"})
+	}
+	r.Predict, r.Gradient = latency(ctx, c, info, x, opts.Repeats)
+	if r.Predict != nil {
+		r.add(Item{Name: "latency predict", Status: Info, Figure: figure(r.Predict.PerCallMS),
+			Detail: fmt.Sprintf("%.2f ms per call of %d, %.2f ms per signal (median of %d)", r.Predict.PerCallMS, r.Predict.Batch, r.Predict.PerSignalMS, r.Predict.Repeats)})
+	}
+	if r.Gradient != nil {
+		r.add(Item{Name: "latency gradient", Status: Info, Figure: figure(r.Gradient.PerCallMS),
+			Detail: fmt.Sprintf("%.2f ms per call of %d, %.2f ms per signal (median of %d)", r.Gradient.PerCallMS, r.Gradient.Batch, r.Gradient.PerSignalMS, r.Gradient.Repeats)})
+	}
+	return r
+}
+
+func checkInfo(info model.Info) error {
+	switch {
+	case strings.TrimSpace(info.Name) == "":
+		return errors.New("empty model name")
+	case len(info.Classes) < 2:
+		return fmt.Errorf("%d classes, want at least 2", len(info.Classes))
+	case !(info.SampleRate > 0) || math.IsInf(info.SampleRate, 0):
+		return fmt.Errorf("sample rate %v Hz is not positive", info.SampleRate)
+	case !(info.Gain > 0) || math.IsInf(info.Gain, 0):
+		return fmt.Errorf("gain %v adu/mV is not positive", info.Gain)
+	case info.MinLength < 1 || info.MaxLength < info.MinLength:
+		return fmt.Errorf("lengths %d–%d, want 1 ≤ min ≤ max", info.MinLength, info.MaxLength)
+	case info.MaxBatch < 0:
+		return fmt.Errorf("max batch %d is negative", info.MaxBatch)
+	}
+	seen := map[string]bool{}
+	for _, c := range info.Classes {
+		if c == "" || seen[c] {
+			return fmt.Errorf("class %q is empty or repeated", c)
+		}
+		seen[c] = true
+	}
+	return nil
+}
+
+// checkScores validates scores like the host does, for in-process
+// classifiers that have no host in front of them.
+func checkScores(info model.Info, scores [][]float64, n int) error {
+	if len(scores) != n {
+		return fmt.Errorf("%d score vectors for %d signals", len(scores), n)
+	}
+	for i, s := range scores {
+		if len(s) != len(info.Classes) {
+			return fmt.Errorf("signal %d: %d scores for %d classes", i, len(s), len(info.Classes))
+		}
+		var sum float64
+		for j, v := range s {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("signal %d class %q: score %v", i, info.Classes[j], v)
+			}
+			sum += v
+		}
+		if info.Scores == model.Probabilities && math.Abs(sum-1) > host.ProbabilityTolerance {
+			return fmt.Errorf("signal %d: probabilities sum to %.6f", i, sum)
+		}
+	}
+	return nil
+}
+
+// testSignals makes n-sample synthetic ECGs at the classifier's rate and
+// gain, from ecgtest: regular, AF-like, bradycardic with wander, noisy.
+func testSignals(info model.Info, n, count int, seed uint64) [][]float64 {
+	kinds := []ecgtest.Config{
+		{HeartRate: 70, NoiseMicrovolts: 10},
+		{HeartRate: 110, AF: true, NoiseMicrovolts: 10},
+		{HeartRate: 40, WanderMicrovolts: 150, NoiseMicrovolts: 10},
+		{HeartRate: 80, NoiseMicrovolts: 400, WanderMicrovolts: 300},
+	}
+	out := make([][]float64, count)
+	for i := range out {
+		cfg := kinds[i%len(kinds)]
+		cfg.Rate, cfg.Gain = info.SampleRate, info.Gain
+		cfg.Seconds = float64(n)/info.SampleRate + 1
+		cfg.Seed = seed + uint64(i)
+		s := ecgtest.Generate(cfg).Signal.Samples
+		out[i] = slices.Clone(s[:min(n, len(s))])
+		for len(out[i]) < n { // guard against rounding in Seconds
+			out[i] = append(out[i], 0)
+		}
+	}
+	return out
+}
+
+// predict calls c in batches of at most info.MaxBatch.
+func predict(ctx context.Context, c model.Classifier, info model.Info, x [][]float64) ([][]float64, error) {
+	if info.MaxBatch <= 0 || len(x) <= info.MaxBatch {
+		return c.Predict(ctx, x)
+	}
+	out := make([][]float64, 0, len(x))
+	for lo := 0; lo < len(x); lo += info.MaxBatch {
+		s, err := c.Predict(ctx, x[lo:min(lo+info.MaxBatch, len(x))])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s...)
+	}
+	if len(out) != len(x) {
+		return nil, fmt.Errorf("%d answers for %d signals", len(out), len(x))
+	}
+	return out, nil
+}
+
+func maxDiff(a, b [][]float64) float64 {
+	var d float64
+	for i := range a {
+		for j := range a[i] {
+			d = math.Max(d, math.Abs(a[i][j]-b[i][j]))
+		}
+	}
+	return d
+}
+
+func checkDeterminism(ctx context.Context, c model.Classifier, info model.Info, x, first [][]float64) Item {
+	const name = "deterministic"
+	again, err := predict(ctx, c, info, x)
+	if err == nil && len(again) != len(first) {
+		err = fmt.Errorf("%d answers, then %d", len(first), len(again))
+	}
+	if err != nil {
+		return Item{Name: name, Status: Fail, Detail: "repeat call failed: " + err.Error()}
+	}
+	d := maxDiff(first, again)
+	st := Pass
+	if d > determinismTolerance {
+		st = Fail
+	}
+	return Item{Name: name, Status: st, Figure: figure(d), Detail: fmt.Sprintf("same input twice: max |Δscore| = %.3g (≤ %g)", d, determinismTolerance)}
+}
+
+func checkBatch(ctx context.Context, c model.Classifier, x, batch [][]float64, tol float64) Item {
+	const name = "batch invariance"
+	single := make([][]float64, len(x))
+	for i := range x {
+		s, err := c.Predict(ctx, x[i:i+1])
+		if err == nil && len(s) != 1 {
+			err = fmt.Errorf("%d answers for one signal", len(s))
+		}
+		if err != nil {
+			return Item{Name: name, Status: Fail, Detail: fmt.Sprintf("signal %d alone: %v", i, err)}
+		}
+		single[i] = s[0]
+	}
+	d := maxDiff(batch, single)
+	st := Pass
+	if d > tol {
+		st = Fail
+	}
+	return Item{Name: name, Status: st, Figure: figure(d), Detail: fmt.Sprintf("batch of %d vs one by one: max |Δscore| = %.3g (≤ %g)", len(x), d, tol)}
+}
+
+// checkRejects sends bad input, wants an error, and then a good call.
+func checkRejects(ctx context.Context, c model.Classifier, info model.Info, good []float64) []Item {
+	short := good[:0:0]
+	if info.MinLength > 1 {
+		short = good[:info.MinLength-1]
+	}
+	wrong := short
+	if info.MaxLength <= 1<<20 || info.MinLength <= 1 { // else: no practical upper bound, test the lower one
+		wrong = append(slices.Clone(good), make([]float64, info.MaxLength+1-len(good))...)
+	}
+	nan := slices.Clone(good)
+	nan[len(nan)/2] = math.NaN()
+	cases := []struct {
+		name  string
+		input [][]float64
+	}{
+		{"rejects wrong length", [][]float64{wrong}},
+		{"rejects empty batch", [][]float64{}},
+		{"rejects NaN input", [][]float64{nan}},
+	}
+	var out []Item
+	for _, tc := range cases {
+		_, err := c.Predict(ctx, tc.input)
+		it := Item{Name: tc.name, Status: Pass}
+		switch {
+		case err == nil:
+			it.Status, it.Detail = Fail, "accepted the input; it must return an error (gRPC INVALID_ARGUMENT, sdk.InvalidInput)"
+		case errors.Is(err, host.ErrCrashed) || errors.Is(err, host.ErrTimeout):
+			it.Status, it.Detail = Fail, "crashed or hung instead of returning an error: "+err.Error()
+		default:
+			it.Detail = "error: " + err.Error()
+		}
+		if _, err := c.Predict(ctx, [][]float64{good}); err != nil {
+			it.Status, it.Detail = Fail, it.Detail+"; the next good call failed: "+err.Error()
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// lossOf returns the loss of scores at label y. Probabilities are taken
+// as softmax of their logarithms.
+func lossOf(scores []float64, kind model.ScoreKind, y int, loss model.Loss) float64 {
+	z := slices.Clone(scores)
+	if kind == model.Probabilities {
+		for i, p := range z {
+			z[i] = math.Log(math.Max(p, 1e-30))
+		}
+	}
+	if loss == model.LogitMargin {
+		other := math.Inf(-1)
+		for j, v := range z {
+			if j != y {
+				other = math.Max(other, v)
+			}
+		}
+		return z[y] - other
+	}
+	return -math.Log(model.Softmax(nil, z)[y])
+}
+
+// direction returns a smooth random direction of peak amplitude 1: a sum
+// of a few sines below 2 Hz with random phases and weights.
+func direction(n int, rate float64, rng *rand.Rand) []float64 {
+	d := make([]float64, n)
+	for k := 0; k < 4; k++ {
+		f := 0.1 + 1.9*rng.Float64()
+		phase := 2 * math.Pi * rng.Float64()
+		w := rng.NormFloat64()
+		for i := range d {
+			d[i] += w * math.Sin(2*math.Pi*f*float64(i)/rate+phase)
+		}
+	}
+	var peak float64
+	for _, v := range d {
+		peak = math.Max(peak, math.Abs(v))
+	}
+	for i := range d {
+		d[i] /= peak
+	}
+	return d
+}
+
+func checkGradient(ctx context.Context, c model.Classifier, g model.Gradienter, info model.Info, x, scores [][]float64, loss model.Loss, opts Options) Item {
+	name := "gradient " + loss.String()
+	labels := make([]int, len(x))
+	for i := range labels {
+		labels[i] = i % len(info.Classes)
+	}
+	grads, gscores, err := g.InputGradient(ctx, x, labels, loss)
+	if err == nil && len(grads) != len(x) {
+		err = fmt.Errorf("%d gradients for %d signals", len(grads), len(x))
+	}
+	if err == nil {
+		err = checkScores(info, gscores, len(x))
+	}
+	if err != nil {
+		return Item{Name: name, Status: Fail, Detail: err.Error()}
+	}
+	for i := range grads {
+		if len(grads[i]) != len(x[i]) {
+			return Item{Name: name, Status: Fail, Detail: fmt.Sprintf("signal %d: gradient of length %d for %d samples", i, len(grads[i]), len(x[i]))}
+		}
+	}
+	if d := maxDiff(gscores, scores); d > opts.BatchTolerance {
+		return Item{Name: name, Status: Fail, Figure: figure(d), Detail: fmt.Sprintf("scores differ from Predict's by %.3g", d)}
+	}
+	rng := rand.New(rand.NewPCG(opts.Seed, uint64(loss)+7))
+	h := opts.StepMicrovolts * info.Gain / 1000 // adu
+	var analytic, numeric []float64
+	var probes [][]float64
+	for i := range x {
+		for k := 0; k < opts.Directions; k++ {
+			d := direction(len(x[i]), info.SampleRate, rng)
+			var dot float64
+			for j := range d {
+				dot += grads[i][j] * d[j]
+			}
+			analytic = append(analytic, dot)
+			plus, minus := slices.Clone(x[i]), slices.Clone(x[i])
+			for j := range d {
+				plus[j] += h * d[j]
+				minus[j] -= h * d[j]
+			}
+			probes = append(probes, plus, minus)
+		}
+	}
+	ps, err := predict(ctx, c, info, probes)
+	if err != nil {
+		return Item{Name: name, Status: Fail, Detail: "predict at the probe points: " + err.Error()}
+	}
+	for k := range analytic {
+		i := k / opts.Directions
+		lp := lossOf(ps[2*k], info.Scores, labels[i], loss)
+		lm := lossOf(ps[2*k+1], info.Scores, labels[i], loss)
+		numeric = append(numeric, (lp-lm)/(2*h))
+	}
+	var dot, na, nn float64
+	for k := range analytic {
+		dot += analytic[k] * numeric[k]
+		na += analytic[k] * analytic[k]
+		nn += numeric[k] * numeric[k]
+	}
+	if na == 0 && nn == 0 {
+		return Item{Name: name, Status: Pass, Figure: figure(1), Detail: "gradient and finite differences are both zero"}
+	}
+	cos := dot / math.Sqrt(na*nn)
+	if math.IsNaN(cos) {
+		cos = 0
+	}
+	st := Pass
+	if cos < opts.MinCosine {
+		st = Fail
+	}
+	return Item{Name: name, Status: st, Figure: figure(cos),
+		Detail: fmt.Sprintf("cosine %.5f with central differences (step %g µV) over %d smooth directions (≥ %g)", cos, opts.StepMicrovolts, len(analytic), opts.MinCosine)}
+}
+
+// latency times Predict (and InputGradient) on one batch.
+func latency(ctx context.Context, c model.Classifier, info model.Info, x [][]float64, repeats int) (pred, grad *Latency) {
+	b := len(x)
+	if info.MaxBatch > 0 {
+		b = min(b, info.MaxBatch)
+	}
+	x = x[:b]
+	measure := func(call func() error) *Latency {
+		times := make([]float64, 0, repeats)
+		for range repeats {
+			start := time.Now()
+			if call() != nil {
+				return nil
+			}
+			times = append(times, float64(time.Since(start).Microseconds())/1000)
+		}
+		slices.Sort(times)
+		med := times[len(times)/2]
+		return &Latency{Batch: b, PerCallMS: med, PerSignalMS: med / float64(b), Repeats: repeats, Samples: len(x[0])}
+	}
+	pred = measure(func() error { _, err := c.Predict(ctx, x); return err })
+	if g, ok := c.(model.Gradienter); ok && info.InputGradient {
+		labels := make([]int, b)
+		grad = measure(func() error { _, _, err := g.InputGradient(ctx, x, labels, model.CrossEntropy); return err })
+	}
+	return pred, grad
+}
