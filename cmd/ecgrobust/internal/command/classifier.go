@@ -10,12 +10,15 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
 	"github.com/ecgrobust/ecgrobust/harness/model"
 	"github.com/ecgrobust/ecgrobust/harness/spec"
 	"github.com/ecgrobust/ecgrobust/plugins/host"
+	"github.com/ecgrobust/ecgrobust/reference-model/cnn"
+	"github.com/ecgrobust/ecgrobust/reference-model/weights"
 )
 
 // ClassifierRequest says which model to open.
@@ -51,7 +54,7 @@ func notAvailable(what string) error { return fmt.Errorf("%s: %w", what, errNotA
 // plugin binary through plugins/host.
 func openClassifier(ctx context.Context, req ClassifierRequest) (*OpenedModel, error) {
 	if req.Model.IsReference() {
-		return nil, notAvailable("the in-process reference model (reference-model/cnn); use --model with the reference plugin binary")
+		return openReference(req.Instances)
 	}
 	path, err := resolvePluginPath(req.Model.Plugin, req.SpecDir)
 	if err != nil {
@@ -97,6 +100,21 @@ func openClassifier(ctx context.Context, req ClassifierRequest) (*OpenedModel, e
 		pool[i] = p
 	}
 	return &OpenedModel{Pool: pool, Kind: "plugin", Path: path, SHA256: sum, Close: closeAll}, nil
+}
+
+// openReference returns n in-process reference CNNs sharing the cores.
+func openReference(n int) (*OpenedModel, error) {
+	n = max(n, 1)
+	per := max(runtime.GOMAXPROCS(0)/n, 1)
+	pool := make([]model.Classifier, n)
+	for i := range pool {
+		m, err := cnn.Reference(per)
+		if err != nil {
+			return nil, fmt.Errorf("reference model: %w", err)
+		}
+		pool[i] = m
+	}
+	return &OpenedModel{Pool: pool, Kind: "reference", SHA256: weights.SHA256, Close: func() error { return nil }}, nil
 }
 
 // resolvePluginPath finds a plugin binary: an absolute path as given; a

@@ -1,11 +1,12 @@
 package command
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -248,21 +249,94 @@ func TestRunPipeline(t *testing.T) {
 	}
 }
 
-func TestRunReportsMissingParts(t *testing.T) {
+func TestRunReportsBadInputs(t *testing.T) {
 	f := &Factory{OpenClassifier: openClassifier}
-	code, _, stderr := runCLI(t, f, "run", "ci-gate-quick", "--out", t.TempDir(), "--quiet", "--model", "reference")
-	if code != ExitRuntime || !strings.Contains(stderr, "not available yet") {
-		t.Errorf("exit %d, stderr %q", code, stderr)
-	}
-	code, _, stderr = runCLI(t, f, "run", "ci-gate-quick", "--out", t.TempDir(), "--quiet", "--model", "/nonexistent/plugin")
-	if code != ExitRuntime {
+	code, _, stderr := runCLI(t, f, "run", "ci-gate-quick", "--out", t.TempDir(), "--quiet", "--model", "/nonexistent/plugin")
+	if code != ExitRuntime || !strings.Contains(stderr, "open model") {
 		t.Errorf("missing plugin: exit %d, stderr %q", code, stderr)
 	}
 	code, _, stderr = runCLI(t, f, "run", "ci-gate-quick", "--quiet", "--out", "/proc/no-such-dir/x")
 	if code != ExitRuntime || !strings.Contains(stderr, "output directory") {
 		t.Errorf("unwritable out: exit %d, stderr %q", code, stderr)
 	}
-	if !errors.Is(notAvailable("x"), errNotAvailable) {
-		t.Error("notAvailable does not wrap errNotAvailable")
+	code, _, stderr = runCLI(t, f, "run", "ci-gate-quick", "--quiet", "--model", "reference", "--model-sha256", strings.Repeat("0", 64))
+	if code != ExitUsage || !strings.Contains(stderr, "model.sha256: pins a plugin binary") {
+		t.Errorf("sha256 with reference: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// tinySpec is a fast spec on 4 demo records for end-to-end runs.
+const tinySpec = `apiVersion: ecgrobust/v1
+kind: RobustnessSpec
+metadata: {name: tiny, version: 0.1.0, description: Four demo records and short attacks for end-to-end tests.}
+model: {plugin: %s}
+dataset: {source: demo, per_class: 1}
+seed: 11
+attacks:
+  - {id: pgd, type: pgd, steps: 3}
+  - {id: sap, type: sap, pgd_steps: 2, steps: 3}
+criteria:
+  - {id: clean, expr: clean_accuracy >= 0.25}
+  - {id: sap, expr: sap_success_rate <= 0.5}
+`
+
+func runTiny(t *testing.T, plugin string) (ExitCode, *engine.Result, []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	specFile := filepath.Join(dir, "tiny.yaml")
+	if err := os.WriteFile(specFile, []byte(strings.Replace(tinySpec, "%s", plugin, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := runCLI(t, &Factory{OpenClassifier: openClassifier}, "run", specFile, "--out", out, "--quiet")
+	if code > ExitInconclusive {
+		t.Fatalf("exit %d; stdout %s; stderr %s", code, stdout, stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := readResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := ExitCode(r.Verdict.ExitCode()); code != want {
+		t.Errorf("exit code %d, verdict %s wants %d", code, r.Verdict, want)
+	}
+	if !strings.Contains(stdout, "verdict: "+string(r.Verdict)) {
+		t.Errorf("stdout lacks the verdict:\n%s", stdout)
+	}
+	return code, r, raw
+}
+
+func TestRunReferenceEndToEnd(t *testing.T) {
+	_, r, raw := runTiny(t, "reference")
+	if r.Run.Dataset.Records != 4 || len(r.Records) != 8 || r.Run.Model.Kind != "reference" {
+		t.Errorf("records %d, rows %d, model kind %q", r.Run.Dataset.Records, len(r.Records), r.Run.Model.Kind)
+	}
+	if _, ok := r.Metrics["sap_success_rate"]; !ok {
+		t.Errorf("metrics lack sap_success_rate: %v", r.Metrics)
+	}
+	_, _, again := runTiny(t, "reference")
+	if !bytes.Equal(raw, again) {
+		t.Errorf("two runs of the same spec and seed gave different results.json")
+	}
+}
+
+func TestRunPluginEndToEnd(t *testing.T) {
+	plugin, err := filepath.Abs("../../../../bin/ecgrobust-reference-plugin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(plugin); err != nil {
+		t.Skipf("no reference plugin at %s: run 'make build' first (make test does)", plugin)
+	}
+	_, viaPlugin, _ := runTiny(t, plugin)
+	_, inProcess, _ := runTiny(t, "reference")
+	if viaPlugin.Run.Model.Kind != "plugin" || len(viaPlugin.Run.Model.SHA256) != 64 {
+		t.Errorf("model ref %+v", viaPlugin.Run.Model)
+	}
+	if !reflect.DeepEqual(viaPlugin.Metrics, inProcess.Metrics) {
+		t.Errorf("plugin and in-process metrics differ:\nplugin     %v\nin process %v", viaPlugin.Metrics, inProcess.Metrics)
 	}
 }

@@ -76,7 +76,14 @@ type runInput struct {
 
 // runEngine runs the spec's attacks over the records. A test replaces it.
 var runEngine = func(ctx context.Context, in runInput) (*engine.Result, error) {
-	return nil, notAvailable("the attack engine (harness/engine.Run)")
+	d := in.Data
+	return engine.Run(ctx, in.Spec, engine.Records(d.Records), in.Model.Pool, engine.Options{
+		Progress:       func(p engine.Progress) { in.Progress(p.Done, p.Total) },
+		Model:          engine.ModelRef{Kind: in.Model.Kind, SHA256: in.Model.SHA256},
+		Dataset:        engine.DatasetRef{Source: d.Config.Source, Split: in.Spec.Dataset.Split, SHA256: d.SHA256, Records: len(d.Records)},
+		HarnessVersion: in.Version,
+		Logger:         in.Log,
+	})
 }
 
 func runRun(ctx context.Context, opts *RunOptions) error {
@@ -113,7 +120,11 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	if res == nil {
 		return withCode(ExitRuntime, fmt.Errorf("run %s: %w", s.Metadata.Name, runErr))
 	}
-	if res.Verdict == "" {
+	if runErr != nil {
+		// A partial run proves nothing either way.
+		res.Verdict = verdict.Inconclusive
+		res.Reason = fmt.Sprintf("the run stopped early (%v); the results cover only the records finished", runErr)
+	} else if res.Verdict == "" {
 		if err := applyVerdict(s, res); err != nil {
 			return withCode(ExitRuntime, err)
 		}

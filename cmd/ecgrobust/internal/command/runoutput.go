@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecgrobust/ecgrobust/harness/engine"
 	"github.com/ecgrobust/ecgrobust/harness/spec"
+	"github.com/ecgrobust/ecgrobust/harness/verdict"
 )
 
 // writeReports writes results.json and the reports into dir and returns
@@ -82,7 +83,11 @@ func printVerdict(f *Factory, g GlobalOptions, res *engine.Result, paths []strin
 	fmt.Fprintln(f.Stdout)
 	tw := tabwriter.NewWriter(f.Stdout, 0, 4, 2, ' ', 0)
 	for _, c := range res.Criteria {
-		line := fmt.Sprintf("  %s\t%s\t%s", c.Outcome, c.ID, c.Expr)
+		outcome := string(c.Outcome)
+		if c.Severity == verdict.SeverityWarning && c.Outcome != verdict.Pass {
+			outcome = "WARN"
+		}
+		line := fmt.Sprintf("  %s\t%s\t%s", outcome, c.ID, c.Expr)
 		if c.Reason != "" {
 			line += "\t" + c.Reason
 		}
