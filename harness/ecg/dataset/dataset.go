@@ -31,7 +31,9 @@
 //     "han2020" (both, the embedded split of Han et al. 2020), or the path of
 //     a CSV "record,label,split" file; "file.csv#test" keeps one part.
 //     Records keep the split file's order (REFERENCE.csv order without a
-//     split). A split label that disagrees with the source's is an error.
+//     split). A split label that disagrees with the source's is an error,
+//     and so is a split record the source lacks, except for the demo
+//     sample, which holds only 40 test records and keeps those it has.
 //  2. Classes: keep only these labels (nil: every label).
 //  3. PerClass > 0: draw that many of each class without replacement with
 //     a PCG source seeded (Seed, 0) (see [ecg.Stratify]); the draw keeps
