@@ -104,6 +104,7 @@ func (g barGroup) Render(r gochart.Renderer, cb gochart.Box, xr, yr gochart.Rang
 	base := math.Max(yr.GetMin(), math.Min(0, yr.GetMax()))
 	y0 := cb.Bottom - yr.Translate(base)
 	font, _ := gochart.GetDefaultFont()
+	r.ClearTextRotation() // go-chart leaves the Y axis name's rotation set
 	for i, vs := range g.values {
 		c := hex(g.colors[i])
 		off := (float64(i) - float64(m-1)/2) * width

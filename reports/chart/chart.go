@@ -35,6 +35,10 @@ type Series struct {
 	Dots bool
 	// Width is the line width in pixels; 0 means 1.5.
 	Width float64
+	// Low and High, when set (one value per point), draw a vertical error
+	// bar from Low to High at each point, e.g. a 95 % confidence interval.
+	// NaN leaves a point without a bar.
+	Low, High []float64
 }
 
 // Line is a chart of one or more series on shared axes.
@@ -82,6 +86,9 @@ func (l Line) chart(f format) (gochart.Chart, error) {
 		if len(s.X) != len(s.Y) {
 			return gochart.Chart{}, fmt.Errorf("chart: series %q has %d x values and %d y values", s.Name, len(s.X), len(s.Y))
 		}
+		if (s.Low != nil || s.High != nil) && (len(s.Low) != len(s.X) || len(s.High) != len(s.X)) {
+			return gochart.Chart{}, fmt.Errorf("chart: series %q has %d points but %d low and %d high bounds", s.Name, len(s.X), len(s.Low), len(s.High))
+		}
 		xs = append(xs, s.X)
 		ys = append(ys, s.Y)
 	}
@@ -124,6 +131,9 @@ func (l Line) chart(f format) (gochart.Chart, error) {
 			XValues: x,
 			YValues: y,
 		})
+		if s.Low != nil {
+			series = append(series, errorBars{x: s.X, lo: s.Low, hi: s.High, color: color})
+		}
 		if s.Name != "" {
 			legend = append(legend, legendEntry{name: text(f, s.Name), color: color, dashed: s.Dashed})
 		}
@@ -140,7 +150,7 @@ func (l Line) chart(f format) (gochart.Chart, error) {
 func (l Line) yAxis() axis {
 	var ys [][]float64
 	for _, s := range l.Series {
-		ys = append(ys, s.Y)
+		ys = append(ys, s.Y, s.Low, s.High)
 	}
 	lo, hi, _ := bounds(ys...)
 	if l.YRange != nil {
@@ -187,6 +197,9 @@ func baseChart(f format, w, h int, legend []legendEntry) gochart.Chart {
 			FillColor: drawing.ColorWhite,
 		},
 		Canvas: gochart.Style{FillColor: drawing.ColorWhite},
+		// Unused, but go-chart draws it unless hidden: ticks and grid
+		// lines at y ≈ −9.2e18 (its zero range divides by zero).
+		YAxisSecondary: gochart.YAxis{Style: gochart.Style{Hidden: true}},
 	}
 	if len(rows) > 0 {
 		c.Elements = []gochart.Renderable{legendRenderable(rows)}
@@ -477,6 +490,8 @@ func legendRenderable(rows [][]legendEntry) gochart.Renderable {
 		if st.Font == nil {
 			st.Font, _ = gochart.GetDefaultFont()
 		}
+		// go-chart leaves the Y axis name's rotation set.
+		r.ClearTextRotation()
 		for k, row := range rows {
 			x := cb.Left
 			y := cb.Top - 12 - legendRowHeight*(len(rows)-1-k)
@@ -505,5 +520,38 @@ func legendRenderable(rows [][]legendEntry) gochart.Renderable {
 				x += tb.Width() + 18
 			}
 		}
+	}
+}
+
+// errorBars is a go-chart series that draws a vertical bar with caps from
+// lo to hi at each x.
+type errorBars struct {
+	x, lo, hi []float64
+	color     string
+}
+
+func (e errorBars) GetName() string             { return "" }
+func (e errorBars) GetYAxis() gochart.YAxisType { return gochart.YAxisPrimary }
+func (e errorBars) GetStyle() gochart.Style     { return gochart.Style{} }
+func (e errorBars) Validate() error             { return nil }
+
+func (e errorBars) Render(r gochart.Renderer, cb gochart.Box, xr, yr gochart.Range, _ gochart.Style) {
+	r.SetStrokeColor(hex(e.color))
+	r.SetStrokeWidth(1.5)
+	r.SetStrokeDashArray(nil)
+	for i := range e.x {
+		x, lo, hi := e.x[i], e.lo[i], e.hi[i]
+		if math.IsNaN(x) || math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+			continue
+		}
+		px := cb.Left + xr.Translate(x)
+		y0, y1 := cb.Bottom-yr.Translate(lo), cb.Bottom-yr.Translate(hi)
+		r.MoveTo(px, y0)
+		r.LineTo(px, y1)
+		r.MoveTo(px-4, y0)
+		r.LineTo(px+4, y0)
+		r.MoveTo(px-4, y1)
+		r.LineTo(px+4, y1)
+		r.Stroke()
 	}
 }

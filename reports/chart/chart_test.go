@@ -98,6 +98,8 @@ func syntheticTrace(n int) Trace {
 }
 
 // wellFormed parses b as XML and returns the text of every <text> element.
+// It also fails on coordinates far outside the picture, the mark of an
+// axis with an empty range.
 func wellFormed(t *testing.T, b []byte) []string {
 	t.Helper()
 	d := xml.NewDecoder(bytes.NewReader(b))
@@ -114,6 +116,11 @@ func wellFormed(t *testing.T, b []byte) []string {
 		switch tok := tok.(type) {
 		case xml.StartElement:
 			inText = tok.Name.Local == "text"
+			for _, a := range tok.Attr {
+				if (a.Name.Local == "x" || a.Name.Local == "y" || a.Name.Local == "d") && strings.Contains(a.Value, "922337") {
+					t.Fatalf("element <%s> at an overflowed coordinate %s=%q", tok.Name.Local, a.Name.Local, a.Value)
+				}
+			}
 		case xml.CharData:
 			if inText {
 				texts = append(texts, string(tok))
@@ -229,3 +236,76 @@ func TestLineAndBarsSVG(t *testing.T) {
 		t.Error("bar SVG labels a NaN bar")
 	}
 }
+
+func TestErrorBars(t *testing.T) {
+	l := Line{XLabel: "ε (µV)", YLabel: "Success rate", Series: []Series{
+		{Name: "SAP", X: []float64{10}, Y: []float64{0.5}, Low: []float64{0.2}, High: []float64{0.8}, Dots: true},
+	}}
+	b, err := l.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wellFormed(t, b)
+	// One bar with two caps: three segments in one path.
+	if !strings.Contains(string(b), "M 425 284\nL 433 284") {
+		t.Errorf("no error bar drawn:\n%s", b)
+	}
+	// The value axis covers the bounds even though the point alone does not.
+	a := l.yAxis()
+	if a.lo > 0.2 || a.hi < 0.8 {
+		t.Errorf("y axis [%v, %v] does not cover the interval [0.2, 0.8]", a.lo, a.hi)
+	}
+	l.Series[0].High = nil
+	if _, err := l.SVG(); err == nil {
+		t.Error("bounds of the wrong length: no error")
+	}
+}
+
+// rotatedTexts returns the text of every <text> element with a transform.
+func rotatedTexts(t *testing.T, b []byte) []string {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(b))
+	var out []string
+	rotated := false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			rotated = false
+			for _, a := range tok.Attr {
+				if tok.Name.Local == "text" && a.Name.Local == "transform" {
+					rotated = true
+				}
+			}
+		case xml.CharData:
+			if rotated {
+				out = append(out, string(tok))
+			}
+		case xml.EndElement:
+			rotated = false
+		}
+	}
+}
+
+func TestOnlyAxisNamesRotated(t *testing.T) {
+	l := Line{XLabel: "x (s)", YLabel: "y (mV)", Series: []Series{{Name: "first", X: []float64{0, 1}, Y: []float64{0, 1}}}}
+	bs := Bars{Categories: []string{"N", "A"}, YLabel: "rate", Labels: 2, Series: []BarSeries{{Name: "bars", Values: []float64{0.5, 0.25}}}}
+	for name, c := range map[string]svgChart{"line": l, "bars": bs} {
+		b, err := c.SVG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rotatedTexts(t, b)
+		if len(got) != 1 || (got[0] != "y (mV)" && got[0] != "rate") {
+			t.Errorf("%s: rotated texts %q, want only the Y axis name", name, got)
+		}
+	}
+}
+
+type svgChart interface{ SVG() ([]byte, error) }

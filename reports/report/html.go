@@ -89,6 +89,7 @@ type metricTable struct {
 type page struct {
 	R           *engine.Result
 	Title       string
+	Lead        string
 	Criteria    []criterionView
 	Attacks     []attackRow
 	Epsilon     []figure
@@ -139,6 +140,7 @@ func recordRows(r *engine.Result) (rows []recordRow, total, omitted int) {
 func (o Options) writeHTML(w io.Writer, r *engine.Result) error {
 	p := page{
 		R:         r,
+		Lead:      lead(r),
 		Title:     fmt.Sprintf("ecgrobust %s: %s %s", r.Verdict, r.Run.Spec.Name, r.Run.Spec.Version),
 		Attacks:   attackRows(r),
 		Generated: o.now().Format(time.RFC3339),
@@ -163,6 +165,24 @@ func (o Options) writeHTML(w io.Writer, r *engine.Result) error {
 		return fmt.Errorf("render html: %w", err)
 	}
 	return nil
+}
+
+// lead is the line under the title: model, data and seed.
+func lead(r *engine.Result) string {
+	ri := r.Run
+	var parts []string
+	if m := strings.TrimSpace(ri.Model.Name + " " + ri.Model.Version); m != "" {
+		parts = append(parts, "Model "+m)
+	}
+	d := strings.TrimSpace(ri.Dataset.Source + " " + ri.Dataset.Split)
+	if ri.Dataset.Records > 0 {
+		d = strings.TrimSpace(d + fmt.Sprintf(", %d records", ri.Dataset.Records))
+	}
+	if d != "" {
+		parts = append(parts, d)
+	}
+	parts = append(parts, "seed "+strconv.FormatUint(ri.Seed, 10))
+	return strings.Join(parts, " · ")
 }
 
 func sortedKV(m map[string]float64) []kv {
@@ -266,16 +286,15 @@ func epsilonFigures(r *engine.Result) []figure {
 		for _, p := range pts {
 			x, y, lo, hi = append(x, p.eps), append(y, p.rate), append(lo, p.lo), append(hi, p.hi)
 		}
-		l.Series = append(l.Series, chart.Series{Name: k, X: x, Y: y, Color: color, Dots: true, Width: 2})
+		sr := chart.Series{Name: k, X: x, Y: y, Color: color, Dots: true, Width: 2}
 		if !allNaN(lo) {
-			l.Series = append(l.Series,
-				chart.Series{Name: k + " 95 % CI", X: x, Y: lo, Color: color, Dashed: true, Width: 1},
-				chart.Series{X: x, Y: hi, Color: color, Dashed: true, Width: 1})
+			sr.Low, sr.High = lo, hi
 		}
+		l.Series = append(l.Series, sr)
 	}
 	if len(l.Series) > 0 {
 		figs = append(figs, draw("success-vs-epsilon", "Attack success rate vs perturbation budget ε",
-			"Fraction of correctly classified records whose label the attack changed, by L∞ budget. Dashed: Wilson 95 % confidence bounds.", l))
+			"Fraction of correctly classified records whose label the attack changed, by L∞ budget. Bars: Wilson 95 % confidence intervals.", l))
 	}
 	for _, a := range r.Attacks {
 		for _, c := range a.Curves {
@@ -286,6 +305,9 @@ func epsilonFigures(r *engine.Result) []figure {
 	}
 	return figs
 }
+
+// prettyName turns an identifier-like curve name into words.
+func prettyName(s string) string { return strings.ReplaceAll(s, "_", " ") }
 
 func allNaN(v []float64) bool {
 	for _, x := range v {
@@ -336,12 +358,12 @@ func curveFigure(attack string, cs []engine.Curve, refs []chart.Series) figure {
 		l.YRange = &[2]float64{0, 1}
 	}
 	for _, c := range cs {
-		l.Series = append(l.Series, chart.Series{Name: c.Name, X: c.X, Y: c.Y, Dots: len(c.X) <= 30, Width: 2})
+		l.Series = append(l.Series, chart.Series{Name: prettyName(c.Name), X: c.X, Y: c.Y, Dots: len(c.X) <= 30, Width: 2})
 	}
 	l.Series = append(l.Series, refs...)
 	title := cs[0].YLabel + " vs " + cs[0].XLabel + ": " + attack
 	if len(cs) == 1 {
-		title = cs[0].Name + ": " + attack
+		title = prettyName(cs[0].Name) + ": " + attack
 	}
 	return draw(figureID("curve", attack, cs[0].Name), title, "", l)
 }
@@ -362,6 +384,14 @@ func queryFigures(r *engine.Result) []figure {
 		blackBox := a.Gradient == "finite-difference" || (a.Gradient == "" && !r.Run.Model.InputGradient)
 		if len(cs) == 0 || !blackBox {
 			continue
+		}
+		// Success at 0 queries is 0: start the curve there, so a curve
+		// whose successes all came at one query count is still a line.
+		for i, c := range cs {
+			if len(c.X) > 0 && c.X[0] > 0 {
+				cs[i].X = append([]float64{0}, c.X...)
+				cs[i].Y = append([]float64{0}, c.Y...)
+			}
 		}
 		var refs []chart.Series
 		for _, b := range r.Attacks {
