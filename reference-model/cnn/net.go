@@ -212,6 +212,23 @@ func (e *engine[T]) parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
+// parts returns into how many pieces of channels each sample's work is
+// cut, so that a batch smaller than the number of workers still uses them
+// all. Pieces write disjoint rows, so the cut does not change any result.
+func (e *engine[T]) parts(bs int) int { return max(1, min(e.workers/bs, 8)) }
+
+// span returns piece q of parts of [0, n), in multiples of align.
+func span(n, parts, q, align int) (lo, hi int) {
+	chunk := roundUp((n+parts-1)/parts, align)
+	lo = min(q*chunk, n)
+	return lo, min(lo+chunk, n)
+}
+
+// each runs f for every sample s < bs and piece q < parts on the workers.
+func (e *engine[T]) each(bs, parts int, f func(s, q int)) {
+	e.parallel(bs*parts, func(i int) { f(i/parts, i%parts) })
+}
+
 // forward runs signals (already scaled, each of length n) through the
 // network. In training mode it normalises with batch statistics and
 // updates nothing else; otherwise it uses the inference-form bias.
@@ -219,6 +236,7 @@ func (e *engine[T]) forward(inputs [][]T, train bool) {
 	bs := len(inputs)
 	e.prepare(bs, len(inputs[0]), train)
 	a := e.p.arch
+	P := e.parts(bs)
 	e.parallel(bs, func(s int) {
 		x := e.samples[s].x[0]
 		copy(x[margin:margin+e.n], inputs[s])
@@ -227,79 +245,64 @@ func (e *engine[T]) forward(inputs [][]T, train bool) {
 		in, lin := a.in(i), e.lens[i]
 		sx, sz := e.strideX(i), e.strideZ(i)
 		pl := padLeft(l.Kernel)
-		e.parallel(bs, func(s int) {
+		if !train {
+			for co := 0; co < l.Out; co++ {
+				e.a[i][co], e.b[i][co] = 1, 0
+			}
+		}
+		e.each(bs, P, func(s, q int) {
+			lo, hi := span(l.Out, P, q, 4)
+			if lo == hi {
+				return
+			}
 			sm := e.samples[s]
-			z := sm.z[i]
+			z := sm.z[i][lo*sz : hi*sz]
 			if train {
 				clear(z)
 			} else {
-				for co := 0; co < l.Out; co++ {
-					row := z[co*sz : (co+1)*sz]
+				for co := lo; co < hi; co++ {
+					row := z[(co-lo)*sz : (co-lo+1)*sz]
 					for t := range row {
 						row[t] = e.p.bias[i][co]
 					}
 				}
 			}
-			gemm(z, sz, e.p.w[i], in*l.Kernel, sm.x[i][margin-pl:], sx, 1, in, l.Kernel, l.Out, sz)
-			if train {
-				st := sm.stats[i]
-				for co := 0; co < l.Out; co++ {
-					var s1, s2 float64
-					for _, v := range z[co*sz : co*sz+lin] {
-						s1 += float64(v)
-						s2 += float64(v) * float64(v)
-					}
-					st[2*co], st[2*co+1] = s1, s2
+			gemm(z, sz, e.p.w[i][lo*in*l.Kernel:], in*l.Kernel, sm.x[i][margin-pl:], sx, 1, in, l.Kernel, hi-lo, sz)
+			if !train {
+				e.activate(i, sm, lo, hi)
+				return
+			}
+			st := sm.stats[i]
+			for co := lo; co < hi; co++ {
+				var s1, s2 float64
+				for _, v := range sm.z[i][co*sz : co*sz+lin] {
+					s1 += float64(v)
+					s2 += float64(v) * float64(v)
 				}
+				st[2*co], st[2*co+1] = s1, s2
 			}
 		})
-		if train {
-			cnt := float64(bs * lin)
-			for co := 0; co < l.Out; co++ {
-				var s1, s2 float64
-				for s := 0; s < bs; s++ {
-					s1 += e.samples[s].stats[i][2*co]
-					s2 += e.samples[s].stats[i][2*co+1]
-				}
-				m := s1 / cnt
-				v := math.Max(s2/cnt-m*m, 0)
-				e.mean[i][co] = m
-				e.invstd[i][co] = 1 / math.Sqrt(v+bnEps)
-				g := float64(e.p.gamma[i][co])
-				e.a[i][co] = T(g * e.invstd[i][co])
-				e.b[i][co] = T(float64(e.p.beta[i][co]) - m*g*e.invstd[i][co])
-			}
-		} else {
-			for co := 0; co < l.Out; co++ {
-				e.a[i][co], e.b[i][co] = 1, 0
-			}
+		if !train {
+			continue
 		}
-		lout, sxn := e.lens[i+1], e.strideX(i+1)
-		e.parallel(bs, func(s int) {
-			sm := e.samples[s]
-			z, h, xn := sm.z[i], sm.h[i], sm.x[i+1]
-			for co := 0; co < l.Out; co++ {
-				ac, bc := e.a[i][co], e.b[i][co]
-				zr, hr := z[co*sz:co*sz+lin], h[co*sz:co*sz+lin]
-				for t, v := range zr {
-					u := ac*v + bc
-					if u < 0 {
-						u = 0
-					}
-					hr[t] = u
-				}
-				xr := xn[co*sxn+margin : co*sxn+margin+lout]
-				for t := range xr {
-					w := hr[t*l.Pool : t*l.Pool+l.Pool]
-					m := w[0]
-					for _, v := range w[1:] {
-						if v > m {
-							m = v
-						}
-					}
-					xr[t] = m
-				}
+		cnt := float64(bs * lin)
+		for co := 0; co < l.Out; co++ {
+			var s1, s2 float64
+			for s := 0; s < bs; s++ {
+				s1 += e.samples[s].stats[i][2*co]
+				s2 += e.samples[s].stats[i][2*co+1]
 			}
+			m := s1 / cnt
+			v := math.Max(s2/cnt-m*m, 0)
+			e.mean[i][co] = m
+			e.invstd[i][co] = 1 / math.Sqrt(v+bnEps)
+			g := float64(e.p.gamma[i][co])
+			e.a[i][co] = T(g * e.invstd[i][co])
+			e.b[i][co] = T(float64(e.p.beta[i][co]) - m*g*e.invstd[i][co])
+		}
+		e.each(bs, P, func(s, q int) {
+			lo, hi := span(l.Out, P, q, 1)
+			e.activate(i, e.samples[s], lo, hi)
 		})
 	}
 	last := len(a.Layers)
@@ -327,12 +330,52 @@ func (e *engine[T]) forward(inputs [][]T, train bool) {
 	})
 }
 
+// activate computes h = relu(a·z + b) for channels [lo, hi) of layer i and
+// max-pools it into the next layer's input. Samples past the last full
+// pooling window are dropped, as they are never read.
+func (e *engine[T]) activate(i int, sm *sample[T], lo, hi int) {
+	p := e.p.arch.Layers[i].Pool
+	sz, lout, sxn := e.strideZ(i), e.lens[i+1], e.strideX(i+1)
+	z, h, xn := sm.z[i], sm.h[i], sm.x[i+1]
+	for co := lo; co < hi; co++ {
+		ac, bc := e.a[i][co], e.b[i][co]
+		zr, hr := z[co*sz:co*sz+lout*p], h[co*sz:co*sz+lout*p]
+		xr := xn[co*sxn+margin : co*sxn+margin+lout]
+		if p == 1 {
+			for t, v := range zr {
+				u := ac*v + bc
+				if u < 0 {
+					u = 0
+				}
+				hr[t], xr[t] = u, u
+			}
+			continue
+		}
+		for t := range xr {
+			zw, hw := zr[t*p:t*p+p], hr[t*p:t*p+p]
+			var m T // every h is ≥ 0
+			for j, v := range zw {
+				u := ac*v + bc
+				if u < 0 {
+					u = 0
+				}
+				hw[j] = u
+				if u > m {
+					m = u
+				}
+			}
+			xr[t] = m
+		}
+	}
+}
+
 // backward propagates each sample's dlog (d loss / d logits) back through
 // the network. With train it fills the per-sample weight gradients and
 // returns the batch gradients of gamma and beta; with input it leaves the
 // gradient w.r.t. the (scaled) input in samples[s].dx[0] row 0.
 func (e *engine[T]) backward(bs int, train, input bool) (gGamma, gBeta [][]float64) {
 	a := e.p.arch
+	P := e.parts(bs)
 	last := len(a.Layers)
 	c, ltop := a.Layers[last-1].Out, e.lens[last]
 	e.parallel(bs, func(s int) {
@@ -368,11 +411,12 @@ func (e *engine[T]) backward(bs int, train, input bool) (gGamma, gBeta [][]float
 		if i < last-1 {
 			dp, ldp = func(sm *sample[T]) []T { return sm.dx[i+1] }, e.strideZ(i+1)
 		}
-		e.parallel(bs, func(s int) {
+		e.each(bs, P, func(s, q int) {
+			lo, hi := span(l.Out, P, q, 1)
 			sm := e.samples[s]
 			g := dp(sm)
 			h, dz, z := sm.h[i], sm.dz[i], sm.z[i]
-			for co := 0; co < l.Out; co++ {
+			for co := lo; co < hi; co++ {
 				hr := h[co*sz : co*sz+lin]
 				dr := dz[co*sx+margin : co*sx+margin+lin]
 				clear(dr)
@@ -418,10 +462,12 @@ func (e *engine[T]) backward(bs int, train, input bool) (gGamma, gBeta [][]float
 				gBeta[i][co], gGamma[i][co] = s1, s2
 			}
 			gb, gg := gBeta[i], gGamma[i]
-			e.parallel(bs, func(s int) {
+			e.each(bs, P, func(s, q int) {
+				lo, hi := span(l.Out, P, q, 1)
 				sm := e.samples[s]
 				z, dz := sm.z[i], sm.dz[i]
-				for co := 0; co < l.Out; co++ {
+				dzt := sm.dzt[:lin*l.Out]
+				for co := lo; co < hi; co++ {
 					m, is := e.mean[i][co], e.invstd[i][co]
 					ac := float64(e.a[i][co])
 					mb, mg := gb[co]/cnt, gg[co]/cnt
@@ -429,44 +475,42 @@ func (e *engine[T]) backward(bs int, train, input bool) (gGamma, gBeta [][]float
 					dr := dz[co*sx+margin : co*sx+margin+lin]
 					for t, v := range dr {
 						xh := (float64(zr[t]) - m) * is
-						dr[t] = T(ac * (float64(v) - mb - xh*mg))
+						d := T(ac * (float64(v) - mb - xh*mg))
+						dr[t] = d
+						dzt[t*l.Out+co] = d
 					}
 				}
 			})
 		}
 		needInput := i > 0 || input
-		e.parallel(bs, func(s int) {
+		rows := roundUp(in, 4)
+		e.each(bs, P, func(s, q int) {
+			lo, hi := span(rows, P, q, 4)
+			if lo == hi {
+				return
+			}
 			sm := e.samples[s]
 			dz := sm.dz[i]
 			if train {
-				dzt := sm.dzt[:lin*l.Out]
-				for co := 0; co < l.Out; co++ {
-					dr := dz[co*sx+margin : co*sx+margin+lin]
-					for t, v := range dr {
-						dzt[t*l.Out+co] = v
-					}
-				}
 				kp := roundUp(l.Kernel, 4)
-				dwt := sm.dwt[:in*kp*l.Out]
-				clear(dwt)
 				pl := padLeft(l.Kernel)
-				for ci := 0; ci < in; ci++ {
-					gemm(dwt[ci*kp*l.Out:], l.Out, sm.x[i][ci*sx+margin-pl:], 1, dzt, 0, l.Out, 1, lin, kp, l.Out)
-				}
 				gw := sm.gw[i]
-				for co := 0; co < l.Out; co++ {
-					for ci := 0; ci < in; ci++ {
+				for ci := lo; ci < min(hi, in); ci++ {
+					dwt := sm.dwt[ci*kp*l.Out : (ci+1)*kp*l.Out]
+					clear(dwt)
+					gemm(dwt, l.Out, sm.x[i][ci*sx+margin-pl:], 1, sm.dzt[:lin*l.Out], 0, l.Out, 1, lin, kp, l.Out)
+					for co := 0; co < l.Out; co++ {
 						for k := 0; k < l.Kernel; k++ {
-							gw[(co*in+ci)*l.Kernel+k] = dwt[(ci*kp+k)*l.Out+co]
+							gw[(co*in+ci)*l.Kernel+k] = dwt[k*l.Out+co]
 						}
 					}
 				}
 			}
 			if needInput {
-				dx := sm.dx[i]
+				dx := sm.dx[i][lo*sz : hi*sz]
 				clear(dx)
 				pr := l.Kernel - 1 - padLeft(l.Kernel)
-				gemm(dx, sz, e.flip[i], l.Out*l.Kernel, dz[margin-pr:], sx, 1, l.Out, l.Kernel, roundUp(in, 4), sz)
+				gemm(dx, sz, e.flip[i][lo*l.Out*l.Kernel:], l.Out*l.Kernel, dz[margin-pr:], sx, 1, l.Out, l.Kernel, hi-lo, sz)
 			}
 		})
 	}

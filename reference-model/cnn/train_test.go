@@ -41,7 +41,7 @@ func TestTrainDeterministicResumable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b, _ := NewTrainer(tinyConfig(), 3)
+	b, _ := NewTrainer(tinyConfig(), 9) // 9 workers, batch 4: each sample is cut in two
 	if _, err := b.TrainEpoch(ctx, train, hold, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestTrainDeterministicResumable(t *testing.T) {
 	if err := b.Save(&buf); err != nil {
 		t.Fatal(err)
 	}
-	b, err = LoadTrainer(&buf, 3)
+	b, err = LoadTrainer(&buf, 9)
 	if err != nil {
 		t.Fatal(err)
 	}
