@@ -16,6 +16,7 @@ machines); they are the fair peer for the Go code, which reuses buffers.
 import argparse
 import io
 import json
+import resource
 import statistics
 import struct
 import sys
@@ -136,6 +137,8 @@ def main():
             ms = median_ms(f, a.reps)
             res[f"{name}_b{bs}_ms"] = ms
             print(f"{name:15s} batch {bs:2d}: {ms:8.1f} ms/batch  {1000 * bs / ms:8.1f} records/s")
+    res["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {res['peak_rss_mib']:.0f} MiB")
     print(json.dumps(res))
     sys.exit(0 if ok else 1)
 

@@ -70,6 +70,9 @@ func benchModel(b *testing.B, bs int, grad bool) {
 		}
 	}
 	b.ReportMetric(float64(b.N*bs)/b.Elapsed().Seconds(), "records/s")
+	e := m.pool.Get().(*engine[float32])
+	b.ReportMetric(float64(e.bytes())/(1<<20), "workspace-MiB")
+	m.pool.Put(e)
 }
 
 func BenchmarkPredict1(b *testing.B)        { benchModel(b, 1, false) }

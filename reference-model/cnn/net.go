@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"unsafe"
 )
 
 // margin is the number of zero samples kept on each side of every buffer a
@@ -515,4 +516,26 @@ func (e *engine[T]) backward(bs int, train, input bool) (gGamma, gBeta [][]float
 		})
 	}
 	return gGamma, gBeta
+}
+
+// bytes returns the memory held by the engine's workspaces.
+func (e *engine[T]) bytes() int {
+	var zero T
+	size := int(unsafe.Sizeof(zero))
+	n := 0
+	add := func(bufs ...[]T) {
+		for _, b := range bufs {
+			n += cap(b)
+		}
+	}
+	for _, s := range e.samples {
+		add(s.x...)
+		add(s.z...)
+		add(s.h...)
+		add(s.dz...)
+		add(s.dx...)
+		add(s.gw...)
+		add(s.dTop, s.dzt, s.dwt, s.gfcW, s.gfcB)
+	}
+	return n * size
 }
