@@ -92,6 +92,5 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	c.Logger = c.Logger.With("plugin", c.Name)
 	return c, nil
 }

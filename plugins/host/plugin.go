@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -48,6 +50,7 @@ func (c Counts) Add(d Counts) Counts {
 // one Plugin runs one call at a time; use a Pool for parallel calls.
 type Plugin struct {
 	cfg  Config
+	log  *slog.Logger // cfg.Logger with plugin=Name
 	info model.Info
 
 	sem  chan struct{} // holds one token per call in flight (capacity 1)
@@ -74,9 +77,6 @@ type instance struct {
 	rpc    pluginpb.ClassifierClient
 }
 
-// errCallTimeout is the cause of a call context that hit CallTimeout.
-var errCallTimeout = errors.New("call timeout")
-
 // Open starts the plugin, checks its protocol version and description, and
 // returns it ready for calls. The caller must Close it. ctx bounds the
 // Describe call; the launch itself is bounded by Config.StartTimeout.
@@ -88,7 +88,7 @@ func Open(ctx context.Context, cfg Config) (*Plugin, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plugin{cfg: cfg, sem: make(chan struct{}, 1)}
+	p := &Plugin{cfg: cfg, log: cfg.Logger.With("plugin", cfg.Name), sem: make(chan struct{}, 1)}
 	if err := p.checkSum(); err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func Open(ctx context.Context, cfg Config) (*Plugin, error) {
 	}
 	p.info = info
 	p.inst = inst
-	cfg.Logger.Info("plugin started", "path", cfg.Path, "pid", inst.run.PID(),
+	p.log.Info("plugin started", "path", cfg.Path, "pid", inst.run.PID(),
 		"model", info.Name, "version", info.Version, "input_gradient", info.InputGradient)
 	return p, nil
 }
@@ -145,7 +145,7 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 		RunnerFunc: func(_ hclog.Logger, cmd *exec.Cmd, _ string) (runner.Runner, error) {
 			real := exec.Command(p.cfg.Path, p.cfg.Args...)
 			real.Env = append(cmd.Env, p.cfg.Env...)
-			r, err := newProcRunner(real, p.cfg.Name, p.cfg.Logger)
+			r, err := newProcRunner(real, p.cfg.Name, p.log)
 			run = r
 			return r, err
 		},
@@ -153,9 +153,9 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 		AutoMTLS:         true,
 		Managed:          true,
 		StartTimeout:     p.cfg.StartTimeout,
-		Stderr:           &lineLogger{log: p.cfg.Logger},
-		SyncStderr:       &lineLogger{log: p.cfg.Logger},
-		SyncStdout:       &lineLogger{log: p.cfg.Logger, stdout: true},
+		Stderr:           &lineLogger{log: p.log},
+		SyncStderr:       &lineLogger{log: p.log},
+		SyncStdout:       &lineLogger{log: p.log, stdout: true},
 		Logger:           hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Output: io.Discard, Level: hclog.Off}),
 	})
 	rpcClient, err := client.Client()
@@ -188,12 +188,28 @@ func (p *Plugin) startError(err error, run *procRunner) error {
 		return &Error{Plugin: p.cfg.Name, Op: "start", Kind: ErrIncompatible, Err: errors.New(firstLine(msg)),
 			Fix: fmt.Sprintf("this host speaks plugin protocol version %d; rebuild the plugin against the matching ecgrobust SDK", wire.ProtocolVersion)}
 	}
-	e := &Error{Plugin: p.cfg.Name, Op: "start", Kind: ErrHandshake, Err: errors.New(firstLine(msg)),
+	what := firstLine(msg)
+	switch {
+	case strings.HasPrefix(what, "Unrecognized remote plugin message: "):
+		if line := strings.TrimPrefix(what, "Unrecognized remote plugin message: "); line != "" {
+			what = fmt.Sprintf("unrecognized handshake line %q", line)
+		} else {
+			what = "no handshake line on stdout"
+		}
+	case strings.Contains(what, "plugin exited before we could connect"):
+		what = "the plugin exited before the handshake"
+	case strings.Contains(what, "timeout while waiting for plugin to start"):
+		what = fmt.Sprintf("no handshake within %v", p.cfg.StartTimeout)
+	}
+	if run != nil && run.exited() && run.waitErr != nil {
+		what += " (" + run.waitErr.Error() + ")"
+	}
+	e := &Error{Plugin: p.cfg.Name, Op: "start", Kind: ErrHandshake, Err: errors.New(what),
 		Fix: "a plugin must print the go-plugin handshake line (1|1|tcp|HOST:PORT|grpc) as its first stdout line, flushed, " +
 			"and log to stderr only; its stderr is in the log above"}
 	if run != nil {
 		if stray := run.strayLines(); len(stray) > 0 {
-			e.Err = fmt.Errorf("%s; stdout before the handshake: %q", firstLine(msg), stray)
+			e.Err = fmt.Errorf("%s; stdout before the handshake: %q", what, stray)
 		}
 	}
 	return e
@@ -250,7 +266,7 @@ func (p *Plugin) Close() error {
 	p.mu.Unlock()
 	if inst != nil {
 		inst.stop(p.busy.Load())
-		p.cfg.Logger.Debug("plugin stopped")
+		p.log.Debug("plugin stopped")
 	}
 	return nil
 }
@@ -279,7 +295,7 @@ func (p *Plugin) ensure(ctx context.Context, op string) (*instance, error) {
 	inst := p.inst
 	if inst != nil && inst.run.exited() {
 		p.inst, inst = nil, nil
-		p.cfg.Logger.Warn("plugin exited between calls")
+		p.log.Warn("plugin exited between calls")
 	}
 	if inst != nil {
 		p.mu.Unlock()
@@ -295,7 +311,7 @@ func (p *Plugin) ensure(ctx context.Context, op string) (*instance, error) {
 	n := p.restarts
 	p.mu.Unlock()
 
-	p.cfg.Logger.Warn("restarting plugin", "restart", n, "max", p.cfg.MaxRestarts)
+	p.log.Warn("restarting plugin", "restart", n, "max", p.cfg.MaxRestarts)
 	inst, desc, err := p.start(ctx)
 	if err != nil {
 		return nil, err
@@ -343,7 +359,10 @@ func (p *Plugin) do(ctx context.Context, op string, send func(context.Context, p
 	if err != nil {
 		return err
 	}
-	cctx, cancel := context.WithTimeoutCause(ctx, p.cfg.CallTimeout, errCallTimeout)
+	ours := time.Now().Add(p.cfg.CallTimeout)
+	callerDeadline, hasDeadline := ctx.Deadline()
+	callerFirst := hasDeadline && callerDeadline.Before(ours)
+	cctx, cancel := context.WithDeadline(ctx, ours)
 	defer cancel()
 	p.busy.Store(true)
 	err = send(cctx, inst.rpc)
@@ -351,20 +370,30 @@ func (p *Plugin) do(ctx context.Context, op string, send func(context.Context, p
 	if err == nil {
 		return nil
 	}
-	return p.callError(ctx, cctx, inst, op, err)
+	// The RPC can report DeadlineExceeded a moment before a context's timer
+	// fires, so decide whose deadline it was from the deadlines themselves.
+	timedOut := cctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded
+	if timedOut && (callerFirst || ctx.Err() != nil) {
+		cause := ctx.Err()
+		if cause == nil {
+			cause = context.DeadlineExceeded
+		}
+		return fmt.Errorf("%s: %w", op, cause)
+	}
+	return p.callError(ctx, timedOut, inst, op, err)
 }
 
 // callError classifies a failed RPC and kills the process when it hung or
 // died.
-func (p *Plugin) callError(ctx, cctx context.Context, inst *instance, op string, err error) error {
+func (p *Plugin) callError(ctx context.Context, timedOut bool, inst *instance, op string, err error) error {
 	p.mu.Lock()
 	closed := p.closed
 	p.mu.Unlock()
 	if closed {
 		return &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrClosed}
 	}
-	if context.Cause(cctx) == errCallTimeout && ctx.Err() == nil {
-		p.cfg.Logger.Error("plugin call timed out; killing it", "op", op, "timeout", p.cfg.CallTimeout, "pid", inst.run.PID())
+	if timedOut {
+		p.log.Error("plugin call timed out; killing it", "op", op, "timeout", p.cfg.CallTimeout, "pid", inst.run.PID())
 		p.drop(inst)
 		return &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrTimeout,
 			Err: fmt.Errorf("no answer within %v; the plugin was killed and restarts at the next call", p.cfg.CallTimeout),
@@ -380,7 +409,7 @@ func (p *Plugin) callError(ctx, cctx context.Context, inst *instance, op string,
 		if inst.run.waitErr != nil {
 			detail = inst.run.waitErr.Error() + ": " + detail
 		}
-		p.cfg.Logger.Error("plugin process died during a call", "op", op, "error", detail)
+		p.log.Error("plugin process died during a call", "op", op, "error", detail)
 		return &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrCrashed, Err: errors.New(detail),
 			Fix: "see the plugin's stderr in the log; it restarts at the next call"}
 	}

@@ -71,6 +71,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		newCmdValidate(f, nil),
 		newCmdSpecs(f, nil),
 		newCmdCompare(f, nil),
+		newCmdPlugin(f, nil),
 	)
 	return root
 }
