@@ -22,23 +22,30 @@ const (
 	MetricGradientFidelityPass = "gradient_fidelity_pass" // 1 when the check passed, else 0
 
 	// Per gradient attack (pgd, sap).
-	MetricSuccessRate       = "success_rate"         // successes / attacked (the paper's definition)
-	MetricSuccessRateCILow  = "success_rate_ci_low"  // Wilson 95 % lower bound
-	MetricSuccessRateCIHigh = "success_rate_ci_high" // Wilson 95 % upper bound
-	MetricRobustAccuracy    = "robust_accuracy"      // correct after attack / records evaluated
-	MetricAttacked          = "attacked"             // records correctly classified before the attack
-	MetricAttackErrored     = "errored_fraction"     // errored records / records of this attack
-	MetricLinfMeanUV        = "linf_uv_mean"         // mean L∞ of the perturbation, µV
-	MetricL2MeanUV          = "l2_uv_mean"           // mean L2 of the perturbation, µV
-	MetricSNRMeanDB         = "snr_db_mean"          // mean signal-to-perturbation ratio, dB
-	MetricHighFreqMean      = "high_freq_fraction_mean"
-	MetricQueriesMean       = "queries_mean" // mean signals sent to the model per record
+	MetricSuccessRate       = "success_rate"              // successes / attacked (the paper's definition)
+	MetricSuccessRateCILow  = "success_rate_ci_low"       // Wilson 95 % lower bound
+	MetricSuccessRateCIHigh = "success_rate_ci_high"      // Wilson 95 % upper bound
+	MetricRobustAccuracy    = "robust_accuracy"           // correct after attack / records evaluated
+	MetricAttacked          = "attacked"                  // records correctly classified before the attack
+	MetricAttackErrored     = "errored_fraction"          // errored records / records of this attack
+	MetricLinfMeanUV        = "linf_uv_mean"              // mean L∞ of the perturbation, µV
+	MetricL2MeanUV          = "l2_uv_mean"                // mean L2 of the perturbation, µV
+	MetricSNRMeanDB         = "snr_db_mean"               // mean signal-to-perturbation ratio, dB
+	MetricSucceeded         = "succeeded"                 // successful attacked records
+	MetricLinfMaxUV         = "linf_uv_max"               // largest L∞ of a perturbation, µV
+	MetricHighFreqMean      = "high_freq_fraction_mean"   // mean fraction of perturbation energy above 40 Hz
+	MetricHighFreqMedian    = "high_freq_fraction_median" // median of the same (the paper's smoothness figure)
+	MetricQueriesMean       = "queries_mean"              // mean signals sent to the model per record
+	MetricBudgetExhausted   = "budget_exhausted_fraction" // attacked records whose query budget ran out
 
 	// Per collate attack.
 	MetricGaussianFraction = "gaussian_fraction" // resampled examples still adversarial
-	MetricConcatFraction   = "concat_fraction"   // concatenated examples adversarial
-	MetricUniformFraction  = "uniform_fraction"  // uniform-band examples adversarial
-	MetricCollated         = "collated"          // successful adversarial examples collated
+	// MetricGaussianAnyFraction is the fraction of collated records with
+	// at least one adversarial resample (the paper's 87.6 % figure).
+	MetricGaussianAnyFraction = "gaussian_any_fraction"
+	MetricConcatFraction      = "concat_fraction"  // concatenated examples adversarial
+	MetricUniformFraction     = "uniform_fraction" // uniform-band examples adversarial
+	MetricCollated            = "collated"         // successful adversarial examples collated
 
 	// Per noise-stress attack; the per-condition accuracy is
 	// "<id>_accuracy_<noise>_<snr>" (see NoiseMetric).
@@ -54,11 +61,11 @@ func AttackMetrics(a Attack) []string {
 	switch a.Type {
 	case TypePGD, TypeSAP:
 		ms = []string{MetricSuccessRate, MetricSuccessRateCILow, MetricSuccessRateCIHigh, MetricRobustAccuracy,
-			MetricAttacked, MetricAttackErrored, MetricLinfMeanUV, MetricL2MeanUV, MetricSNRMeanDB,
-			MetricHighFreqMean, MetricQueriesMean}
+			MetricAttacked, MetricSucceeded, MetricAttackErrored, MetricLinfMeanUV, MetricLinfMaxUV, MetricL2MeanUV,
+			MetricSNRMeanDB, MetricHighFreqMean, MetricHighFreqMedian, MetricQueriesMean, MetricBudgetExhausted}
 	case TypeCollate:
-		ms = []string{MetricGaussianFraction, MetricConcatFraction, MetricUniformFraction, MetricCollated,
-			MetricAttackErrored}
+		ms = []string{MetricGaussianFraction, MetricGaussianAnyFraction, MetricConcatFraction, MetricUniformFraction,
+			MetricCollated, MetricAttackErrored}
 	case TypeNoiseStress:
 		ms = []string{MetricAccuracyMin, MetricAccuracyDropMax, MetricAttackErrored}
 		for _, n := range a.Noise {

@@ -340,3 +340,48 @@ func TestRunPluginEndToEnd(t *testing.T) {
 		t.Errorf("plugin and in-process metrics differ:\nplugin     %v\nin process %v", viaPlugin.Metrics, inProcess.Metrics)
 	}
 }
+
+func TestRunNoiseStressEndToEnd(t *testing.T) {
+	data, err := filepath.Abs("../../../../../shared/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(data, "nstdb", "bw.hea")); err != nil {
+		t.Skipf("no NSTDB records under %s (the shared data); CI has them", data)
+	}
+	dir := t.TempDir()
+	specFile := filepath.Join(dir, "noise.yaml")
+	const noiseSpec = `apiVersion: ecgrobust/v1
+kind: RobustnessSpec
+metadata: {name: noise-tiny, version: 0.1.0, description: Noise stress on four demo records.}
+model: {plugin: reference}
+dataset: {source: demo, per_class: 1}
+seed: 3
+attacks:
+  - {id: noise, type: noise-stress, noise: [em, ma], snr_db: [12, -6]}
+criteria:
+  - {id: mild, expr: "min(noise_accuracy_em_12, noise_accuracy_ma_12) >= 0"}
+`
+	if err := os.WriteFile(specFile, []byte(noiseSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := runCLI(t, &Factory{OpenClassifier: openClassifier}, "run", specFile, "--out", out, "--quiet", "--data", data)
+	if code != ExitPass {
+		t.Fatalf("exit %d; stdout %s; stderr %s", code, stdout, stderr)
+	}
+	r, err := readResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"noise_accuracy_em_12", "noise_accuracy_ma_m6", "noise_accuracy_min"} {
+		if _, ok := r.Metrics[m]; !ok {
+			t.Errorf("metrics lack %s", m)
+		}
+	}
+	// Without the noise records the run stops before any work.
+	code, _, stderr = runCLI(t, &Factory{OpenClassifier: openClassifier}, "run", specFile, "--out", out, "--quiet", "--data", dir)
+	if code != ExitRuntime || !strings.Contains(stderr, "load NSTDB noise") {
+		t.Errorf("no data: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -10,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecgrobust/ecgrobust/harness/ecg"
 	"github.com/ecgrobust/ecgrobust/harness/ecg/dataset"
+	"github.com/ecgrobust/ecgrobust/harness/ecg/noise"
 	"github.com/ecgrobust/ecgrobust/harness/engine"
 	"github.com/ecgrobust/ecgrobust/harness/spec"
 	"github.com/ecgrobust/ecgrobust/harness/verdict"
@@ -70,6 +72,9 @@ type runInput struct {
 	Model   *OpenedModel
 	Version string
 	Log     *slog.Logger
+	// Noise is the NSTDB noise source for noise-stress attacks (nil when
+	// the spec has none).
+	Noise *noise.Source
 	// Progress is called after every batch with records done and total.
 	Progress func(done, total int)
 }
@@ -83,6 +88,7 @@ var runEngine = func(ctx context.Context, in runInput) (*engine.Result, error) {
 		Dataset:        engine.DatasetRef{Source: d.Config.Source, Split: in.Spec.Dataset.Split, SHA256: d.SHA256, Records: len(d.Records)},
 		HarnessVersion: in.Version,
 		Logger:         in.Log,
+		Noise:          noiseFunc(in.Noise),
 	})
 }
 
@@ -114,8 +120,14 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 			log.Warn("close model", "err", err)
 		}
 	}()
+	var ns *noise.Source
+	if needsNoise(s) {
+		if ns, err = noise.Load(opts.Global.Data); err != nil {
+			return withCode(ExitRuntime, fmt.Errorf("load NSTDB noise for the noise-stress attack (set --data to the directory holding nstdb/ and mitdb/): %w", err))
+		}
+	}
 	prog := newProgress(f.Stderr, f.IsTerminal, opts.Global.Quiet, log, s.Metadata.Name)
-	res, runErr := runEngine(ctx, runInput{Spec: s, Data: set, Model: m, Version: Version, Log: log, Progress: prog.Update})
+	res, runErr := runEngine(ctx, runInput{Spec: s, Data: set, Model: m, Version: Version, Log: log, Noise: ns, Progress: prog.Update})
 	prog.Finish()
 	if res == nil {
 		return withCode(ExitRuntime, fmt.Errorf("run %s: %w", s.Metadata.Name, runErr))
@@ -242,4 +254,25 @@ func (f *Factory) logger(quiet bool) *slog.Logger {
 		level = slog.LevelWarn
 	}
 	return slog.New(slog.NewTextHandler(f.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// needsNoise reports whether s has a noise-stress attack.
+func needsNoise(s *spec.Spec) bool {
+	for _, a := range s.Attacks {
+		if a.Type == spec.TypeNoiseStress {
+			return true
+		}
+	}
+	return false
+}
+
+// noiseFunc adapts a noise source to engine.Options.Noise.
+func noiseFunc(src *noise.Source) func(ecg.Record, string, float64, uint64) (ecg.Record, error) {
+	if src == nil {
+		return nil
+	}
+	return func(rec ecg.Record, kind string, snrDB float64, seed uint64) (ecg.Record, error) {
+		out, _, err := src.AddRecord(rec, noise.Options{Kind: noise.Kind(kind), SNR: snrDB, Seed: seed})
+		return out, err
+	}
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"text/tabwriter"
+	"strings"
 
 	"github.com/ecgrobust/ecgrobust/harness/engine"
 	"github.com/ecgrobust/ecgrobust/harness/spec"
@@ -81,20 +81,31 @@ func printVerdict(f *Factory, g GlobalOptions, res *engine.Result, paths []strin
 		fmt.Fprintf(f.Stdout, " (%s)", res.Reason)
 	}
 	fmt.Fprintln(f.Stdout)
-	tw := tabwriter.NewWriter(f.Stdout, 0, 4, 2, ' ', 0)
-	for _, c := range res.Criteria {
-		outcome := string(c.Outcome)
+	outcomes := make([]string, len(res.Criteria))
+	idWidth, outWidth := 0, 0
+	for i, c := range res.Criteria {
+		outcomes[i] = string(c.Outcome)
 		if c.Severity == verdict.SeverityWarning && c.Outcome != verdict.Pass {
-			outcome = "WARN"
+			outcomes[i] = "WARN"
 		}
-		line := fmt.Sprintf("  %s\t%s\t%s", outcome, c.ID, c.Expr)
-		if c.Reason != "" {
-			line += "\t" + c.Reason
-		}
-		fmt.Fprintln(tw, line)
+		idWidth, outWidth = max(idWidth, len(c.ID)), max(outWidth, len(outcomes[i]))
 	}
-	_ = tw.Flush()
+	for i, c := range res.Criteria {
+		fmt.Fprintf(f.Stdout, "  %-*s  %-*s  %s\n", outWidth, outcomes[i], idWidth, c.ID, clipText(c.Expr, 72))
+		if c.Reason != "" {
+			fmt.Fprintf(f.Stdout, "  %-*s  %-*s  %s\n", outWidth, "", idWidth, "", clipText(c.Reason, 160))
+		}
+	}
 	for _, p := range paths {
 		fmt.Fprintf(f.Stdout, "wrote %s\n", p)
 	}
+}
+
+// clipText collapses whitespace in s and cuts it to n runes.
+func clipText(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
