@@ -9,7 +9,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ecgrobust/ecgrobust/harness/ecg"
 )
@@ -35,13 +37,16 @@ var han2020CSV []byte
 // Han2020Split returns the exact train/test split of Han et al. 2020
 // (7,675 train, 853 test), embedded from PhysioNet-derived
 // split-han2020.csv so that it is available with any copy of the data.
-func Han2020Split() Split {
+// Each call returns a fresh copy.
+func Han2020Split() Split { return slices.Clone(han2020()) }
+
+var han2020 = sync.OnceValue(func() Split {
 	s, err := ParseSplit(bytes.NewReader(han2020CSV), "split-han2020.csv")
 	if err != nil {
 		panic("cinc: embedded split-han2020.csv: " + err.Error()) // covered by tests
 	}
 	return s
-}
+})
 
 // LoadSplit reads a split file from disk; see [ParseSplit].
 func LoadSplit(path string) (Split, error) {
