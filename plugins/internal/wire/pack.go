@@ -4,23 +4,33 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // AppendFloat32 appends x as packed little-endian float32 to dst and
 // returns the extended slice.
 func AppendFloat32(dst []byte, x []float32) []byte {
-	for _, v := range x {
-		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(v))
+	dst, out := grow(dst, 4*len(x))
+	for i, v := range x {
+		binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(v))
 	}
 	return dst
+}
+
+// grow extends dst by n bytes and returns it and the new tail.
+func grow(dst []byte, n int) ([]byte, []byte) {
+	l := len(dst)
+	dst = slices.Grow(dst, n)[:l+n]
+	return dst, dst[l:]
 }
 
 // AppendFloat64 appends x, rounded to float32, as packed little-endian
 // float32 to dst and returns the extended slice. Values beyond the float32
 // range become ±Inf.
 func AppendFloat64(dst []byte, x []float64) []byte {
-	for _, v := range x {
-		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(float32(v)))
+	dst, out := grow(dst, 4*len(x))
+	for i, v := range x {
+		binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(float32(v)))
 	}
 	return dst
 }

@@ -65,3 +65,24 @@ func hasNaN(x []float64) bool {
 	}
 	return false
 }
+
+func BenchmarkAppendFloat64(b *testing.B) {
+	x := make([]float64, 64*18000)
+	for i := range x {
+		x[i] = float64(i % 1000)
+	}
+	buf := make([]byte, 0, 4*len(x))
+	b.SetBytes(int64(4 * len(x)))
+	for b.Loop() {
+		buf = AppendFloat64(buf[:0], x)
+	}
+}
+
+func BenchmarkFloat32(b *testing.B) {
+	raw := AppendFloat32(nil, make([]float32, 64*18000))
+	dst := make([]float32, 64*18000)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		dst, _ = Float32(dst, raw, uint32(len(dst)))
+	}
+}
