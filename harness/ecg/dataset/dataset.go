@@ -15,7 +15,7 @@
 //   - "cinc2017": the PhysioNet/CinC 2017 training set; Path is
 //     training2017.zip, its unpacked directory, a directory holding either
 //     (such as ../shared/data/cinc2017) or the data root holding cinc2017/.
-//     An empty Path means $ECGROBUST_DATA, else ../shared/data.
+//     An empty Path means [DefaultRoot].
 //   - "mitdb": MIT-BIH Arrhythmia Database records (Path: their directory
 //     or the data root holding mitdb/; Records: names, nil for every .hea
 //     there). Lead Lead (default MLII, else the first) is resampled to
@@ -121,13 +121,18 @@ func (s *Set) Counts() map[string]int {
 	return out
 }
 
-// DefaultRoot is the data root used when Config.Path is empty:
-// $ECGROBUST_DATA, else ../shared/data.
+// DefaultRoot is the data root used when Config.Path is empty, by the
+// same rule as the CLI's --data default: ../shared/data when it exists,
+// else $ECGROBUST_DATA when set, else ../shared/data.
 func DefaultRoot() string {
+	shared := filepath.Join("..", "shared", "data")
+	if isDir(shared) {
+		return shared
+	}
 	if d := os.Getenv("ECGROBUST_DATA"); d != "" {
 		return d
 	}
-	return filepath.Join("..", "shared", "data")
+	return shared
 }
 
 // Load resolves c into records. Errors name the field or file at fault.
