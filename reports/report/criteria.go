@@ -10,6 +10,19 @@ import (
 	"github.com/ecgrobust/ecgrobust/harness/verdict"
 )
 
+// severityWarning is verdict.SeverityWarning: a failing criterion of this
+// severity is reported but does not change the verdict.
+const severityWarning = "warning"
+
+// shownOutcome is how reports label a criterion's outcome: a failed
+// warning-severity criterion is "WARN", since it does not fail the run.
+func shownOutcome(c verdict.CriterionResult) string {
+	if c.Outcome != verdict.Pass && c.Severity == severityWarning {
+		return "WARN"
+	}
+	return string(c.Outcome)
+}
+
 // measure is one variable a criterion read, with the bound it was held to
 // when the expression compares it with a number.
 type measure struct {

@@ -26,6 +26,12 @@ var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"lower": func(o verdict.Outcome) string {
 		return strings.ToLower(string(o))
 	},
+	"shown": shownOutcome,
+	// wbr lets long metric names break after their underscores.
+	"wbr": func(s string) template.HTML {
+		return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(s), "_", "_<wbr>"))
+	},
+	"lowerStr": strings.ToLower,
 }).Parse(htmlTemplate))
 
 // figureWidth is the natural width of every chart in pixels. The page
@@ -42,6 +48,10 @@ type figure struct {
 	SVG     template.HTML
 	// Err is set instead of SVG when the chart could not be drawn.
 	Err string
+	// Zoom is an optional second drawing under the first (an overlay's
+	// perturbation over one second), with its caption.
+	Zoom        template.HTML
+	ZoomCaption string
 }
 
 type criterionView struct {
@@ -304,6 +314,18 @@ func epsilonFigures(r *engine.Result) []figure {
 		}
 	}
 	return figs
+}
+
+// extent returns the least and greatest of v.
+func extent(v []float64) (lo, hi float64, ok bool) {
+	if len(v) == 0 {
+		return 0, 0, false
+	}
+	lo, hi = v[0], v[0]
+	for _, x := range v {
+		lo, hi = math.Min(lo, x), math.Max(hi, x)
+	}
+	return lo, hi, true
 }
 
 // prettyName turns an identifier-like curve name into words.
@@ -664,6 +686,24 @@ func overlay(r *engine.Result, ex engine.Example) overlayView {
 		}
 	}
 	v.Figure = draw(id, v.Title, "", t)
+	// One second from the middle of the window, where the shape of the
+	// perturbation (PGD's square wave, SAP's smooth curve) is visible.
+	if n := len(t.Time); v.Figure.Err == "" && n > int(2*ex.Rate) {
+		w := int(ex.Rate)
+		a := n/2 - w/2
+		z := chart.Line{XLabel: "Time (s)", YLabel: "Perturbation (µV)", Width: figureWidth, Height: 170, XRange: &[2]float64{t.Time[a], t.Time[a+w-1]},
+			Series: []chart.Series{{Name: "adversarial − original, 1 s", X: t.Time[a : a+w], Y: t.PerturbationUV[a : a+w], Color: "#0072B2", Width: 1.5}}}
+		if eps > 0 {
+			z.YRange = &[2]float64{-1.25 * eps, 1.25 * eps}
+			if lo, hi, ok := extent(t.PerturbationUV[a : a+w]); ok && (lo < -1.25*eps || hi > 1.25*eps) {
+				z.YRange = nil
+			}
+		}
+		if b, err := z.SVG(); err == nil {
+			v.Figure.Zoom = template.HTML(b) // produced by reports/chart, which escapes its text
+			v.Figure.ZoomCaption = fmt.Sprintf("Zoom: the perturbation from %s s to %s s.", num(math.Round(t.Time[a]*100)/100), num(math.Round(t.Time[a+w-1]*100)/100))
+		}
+	}
 	v.Details = fmt.Sprintf("%d samples at %s Hz, %s s after the recording began; largest perturbation in this window %s µV",
 		len(ex.Clean), num(ex.Rate), num(float64(ex.Start-ex.ValidStart)/ex.Rate), num(math.Round(linf*100)/100))
 	if !math.IsNaN(hf) {

@@ -44,6 +44,7 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
+	Skipped   *junitFailure `xml:"skipped,omitempty"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	Error     *junitFailure `xml:"error,omitempty"`
 	SystemOut *junitText    `xml:"system-out,omitempty"`
@@ -55,7 +56,7 @@ type junitText struct {
 
 type junitFailure struct {
 	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
+	Type    string `xml:"type,attr,omitempty"`
 	Body    string `xml:",cdata"`
 }
 
@@ -85,16 +86,20 @@ func (o Options) writeJUnit(w io.Writer, r *engine.Result) error {
 	}
 	for _, c := range r.Criteria {
 		tc := junitCase{Name: c.ID, Classname: "ecgrobust." + name, Time: "0"}
-		switch c.Outcome {
-		case verdict.Fail:
+		switch {
+		case c.Outcome != verdict.Pass && c.Severity == severityWarning:
+			// Reported, but it does not fail the run: not a CI failure.
+			tc.Skipped = &junitFailure{Message: failureMessage(c) + " [severity warning: not counted in the verdict]"}
+			s.Skipped++
+		case c.Outcome == verdict.Fail:
 			tc.Failure = &junitFailure{Message: failureMessage(c), Type: string(c.Outcome), Body: criterionText(c)}
 			s.Failures++
-		case verdict.Pass:
+		case c.Outcome == verdict.Pass:
 		default:
 			tc.Error = &junitFailure{Message: failureMessage(c), Type: string(c.Outcome), Body: criterionText(c)}
 			s.Errors++
 		}
-		if tc.Failure == nil && tc.Error == nil {
+		if tc.Failure == nil && tc.Error == nil && tc.Skipped == nil {
 			tc.SystemOut = &junitText{criterionText(c)}
 		}
 		s.Cases = append(s.Cases, tc)
@@ -122,7 +127,7 @@ func failureMessage(c verdict.CriterionResult) string {
 	for _, m := range measures(c) {
 		parts = append(parts, measureText(m))
 	}
-	msg := string(c.Outcome) + ": "
+	msg := shownOutcome(c) + ": "
 	if len(parts) > 0 {
 		msg += strings.Join(parts, "; ") + "; "
 	}

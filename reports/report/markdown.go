@@ -6,16 +6,15 @@ import (
 	"strings"
 
 	"github.com/ecgrobust/ecgrobust/harness/engine"
-	"github.com/ecgrobust/ecgrobust/harness/verdict"
 )
 
-var outcomeIcon = map[verdict.Outcome]string{verdict.Pass: "✅", verdict.Fail: "❌", verdict.Inconclusive: "⚠️"}
+var outcomeIcon = map[string]string{"PASS": "✅", "FAIL": "❌", "INCONCLUSIVE": "❔", "WARN": "⚠️"}
 
 // writeMarkdown writes summary.md: the verdict, the criteria and the
 // attacks as short tables, for a pull-request comment.
 func writeMarkdown(w io.Writer, r *engine.Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### ecgrobust %s %s: `%s` %s\n\n", outcomeIcon[r.Verdict], r.Verdict, r.Run.Spec.Name, r.Run.Spec.Version)
+	fmt.Fprintf(&b, "### ecgrobust %s %s: `%s` %s\n\n", outcomeIcon[string(r.Verdict)], r.Verdict, r.Run.Spec.Name, r.Run.Spec.Version)
 	if r.Reason != "" {
 		fmt.Fprintf(&b, "%s\n\n", mdCell(r.Reason))
 	}
@@ -39,7 +38,7 @@ func writeMarkdown(w io.Writer, r *engine.Result) error {
 			if thr == "" {
 				thr = "`" + c.Expr + "`"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s %s |\n", mdCell(c.ID), mdCell(strings.Join(meas, "<br>")), mdCell(thr), outcomeIcon[c.Outcome], c.Outcome)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s %s |\n", mdCell(c.ID), mdCell(strings.Join(meas, "<br>")), mdCell(thr), outcomeIcon[shownOutcome(c)], shownOutcome(c))
 		}
 		b.WriteString("\n")
 	}

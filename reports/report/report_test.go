@@ -230,7 +230,8 @@ func TestJUnitFailureMessage(t *testing.T) {
 	}
 	s := buf.String()
 	for _, want := range []string{
-		`tests="4" failures="1" errors="1"`,
+		`tests="5" failures="1" errors="1" skipped="1"`,
+		`<skipped message="WARN: measured pgd_10uv_high_freq_fraction_mean = 0.41, threshold ≤ 0.1; expression: pgd_10uv_high_freq_fraction_mean &lt;= 0.1 (does not hold with pgd_10uv_high_freq_fraction_mean = 0.41) [severity warning: not counted in the verdict]"`,
 		`<failure message="FAIL: measured sap_10uv_success_rate_ci_high = 0.8824, threshold ≤ 0.05; expression: sap_10uv_success_rate_ci_high &lt;= 0.05`,
 		`<error message="INCONCLUSIVE: measured sap_blackbox_success_rate = not measured, threshold ≤ 0.1`,
 		`<testcase name="clean-accuracy" classname="ecgrobust.audit-full" time="0">`,

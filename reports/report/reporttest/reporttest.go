@@ -183,22 +183,25 @@ func Result() *engine.Result {
 	}
 
 	r.Criteria = []verdict.CriterionResult{
-		{ID: "clean-accuracy", Description: "The model is accurate enough to be worth attacking", Severity: "major",
+		{ID: "clean-accuracy", Description: "The model is accurate enough to be worth attacking", Severity: "error",
 			Expr: "clean_accuracy >= 0.75", Values: map[string]float64{"clean_accuracy": r.Metrics["clean_accuracy"]}, Outcome: verdict.Pass},
-		{ID: "sap-10uv", Description: "SAP at 10 µV flips at most 5 % of correctly classified records", Severity: "critical",
+		{ID: "sap-10uv", Description: "SAP at 10 µV flips at most 5 % of correctly classified records", Severity: "error",
 			Expr:    "sap_10uv_success_rate_ci_high <= 0.05",
 			Values:  map[string]float64{"sap_10uv_success_rate_ci_high": r.Metrics["sap_10uv_success_rate_ci_high"]},
 			Outcome: verdict.Fail, Reason: fmt.Sprintf("sap_10uv_success_rate_ci_high = %.4g > 0.05", r.Metrics["sap_10uv_success_rate_ci_high"])},
-		{ID: "pgd-and-noise", Description: "PGD at 5 µV, and EC57 noise down to −6 dB", Severity: "major",
+		{ID: "pgd-and-noise", Description: "PGD at 5 µV, and EC57 noise down to −6 dB", Severity: "error",
 			Expr:    "pgd_5uv_success_rate < 0.5 && noise_ec57_accuracy_min >= 0.15",
 			Values:  map[string]float64{"pgd_5uv_success_rate": r.Metrics["pgd_5uv_success_rate"], "noise_ec57_accuracy_min": r.Metrics["noise_ec57_accuracy_min"]},
 			Outcome: verdict.Pass},
-		{ID: "black-box", Description: "Black-box SAP within 5,000 queries", Severity: "minor",
+		{ID: "black-box", Description: "Black-box SAP within 5,000 queries", Severity: "error",
 			Expr: "sap_blackbox_success_rate <= 0.1", Values: map[string]float64{},
 			Outcome: verdict.Inconclusive, Reason: "gradient-fidelity check failed: finite-difference estimate unreliable"},
 	}
+	r.Criteria = append(r.Criteria, verdict.CriterionResult{ID: "pgd-smooth", Description: "PGD's perturbation is mostly below 40 Hz", Severity: "warning",
+		Expr: "pgd_10uv_high_freq_fraction_mean <= 0.1", Values: map[string]float64{"pgd_10uv_high_freq_fraction_mean": r.Metrics["pgd_10uv_high_freq_fraction_mean"]},
+		Outcome: verdict.Fail, Reason: fmt.Sprintf("does not hold with pgd_10uv_high_freq_fraction_mean = %.6g", r.Metrics["pgd_10uv_high_freq_fraction_mean"])})
 	r.Verdict = verdict.Fail
-	r.Reason = "criterion sap-10uv failed: " + r.Criteria[1].Reason
+	r.Reason = "1 of 4 criteria failed: sap-10uv; 1 inconclusive: black-box (warnings: pgd-smooth)"
 
 	// Overlays: the same record under PGD and SAP, 3 s from 2 s in.
 	clean := Signal(1200, 2.0)
