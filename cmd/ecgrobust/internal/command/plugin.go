@@ -39,8 +39,9 @@ cannot be started.`
 
 func newCmdPlugin(f *Factory, runF func(*PluginCheckOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "plugin",
-		Short: "Work with classifier plugins",
+		Use:     "plugin",
+		Short:   "Work with classifier plugins",
+		Example: "  ecgrobust plugin check bin/example-go",
 	}
 	cmd.AddCommand(newCmdPluginCheck(f, runF))
 	return cmd

@@ -29,10 +29,11 @@ func newCmdSpecs(f *Factory, runF func(*SpecsOptions) error) *cobra.Command {
 		Long: `The standard spec library is built into ecgrobust. Run one by name
 ('ecgrobust run ci-gate-quick') or copy it ('ecgrobust specs show NAME > my.yaml')
 and adapt it.`,
+		Example: "  ecgrobust specs list\n  ecgrobust specs show audit-full > my-audit.yaml",
 	}
-	sub := func(use, short string, args cobra.PositionalArgs, action string) *cobra.Command {
+	sub := func(use, short string, args cobra.PositionalArgs, action, example string) *cobra.Command {
 		return &cobra.Command{
-			Use: use, Short: short, Args: args,
+			Use: use, Short: short, Args: args, Example: example,
 			RunE: func(_ *cobra.Command, a []string) error {
 				opts := &SpecsOptions{Factory: f, Action: action, JSON: f.Global.JSON}
 				if len(a) > 0 {
@@ -46,9 +47,12 @@ and adapt it.`,
 		}
 	}
 	cmd.AddCommand(
-		sub("list", "List the bundled specs with their versions", cobra.NoArgs, "list"),
-		sub("show NAME", "Print a bundled spec's YAML", cobra.ExactArgs(1), "show"),
-		sub("schema", "Print the JSON Schema of spec files", cobra.NoArgs, "schema"),
+		sub("list", "List the bundled specs with their versions", cobra.NoArgs, "list",
+			"  ecgrobust specs list\n  ecgrobust specs list --json"),
+		sub("show NAME", "Print a bundled spec's YAML", cobra.ExactArgs(1), "show",
+			"  ecgrobust specs show ci-gate-quick > my-gate.yaml"),
+		sub("schema", "Print the JSON Schema of spec files", cobra.NoArgs, "schema",
+			"  ecgrobust specs schema > ecgrobust-spec.schema.json"),
 	)
 	return cmd
 }

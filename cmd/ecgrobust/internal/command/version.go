@@ -9,9 +9,10 @@ import (
 
 func newCmdVersion(f *Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the harness version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the harness version",
+		Example: "  ecgrobust version",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintf(f.Stdout, "ecgrobust %s (%s)\n", Version, runtime.Version())
 			return err
