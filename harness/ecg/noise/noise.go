@@ -248,7 +248,10 @@ type Report struct {
 	NoiseRMS float64
 	// Scale is the factor applied to the noise excerpt.
 	Scale float64
-	// SNR is the SNR of the result in dB, measured as defined above.
+	// SNR is the SNR of the result in dB by the definition above, from
+	// QRSAmplitude and NoiseRMS: the request, up to rounding, by
+	// construction. (The tests measure it independently, against
+	// reference beat annotations.)
 	SNR float64
 }
 
