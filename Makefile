@@ -64,6 +64,17 @@ proto:
 		--plugin=protoc-gen-grpc=$$(command -v grpc_python_plugin) \
 		$$GOPLUGIN/grpc_controller.proto $$GOPLUGIN/grpc_stdio.proto
 
+## fuzz: run every fuzz target for FUZZTIME each (seed corpora live in
+## each package's testdata/fuzz; copy new finds there from $(go env GOCACHE)/fuzz)
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
 ## golden: rewrite the report golden files (review the diff before committing)
 golden:
 	$(GO) test ./reports/report -run Golden -update
