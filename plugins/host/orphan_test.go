@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,9 +26,50 @@ func TestHelperHost(t *testing.T) {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
-	fmt.Println("pid", p.PID())
-	time.Sleep(time.Minute)
+	pid := p.PID()
+	if os.Getenv("HOST_HELPER_MODE") != "cleanup" {
+		fmt.Println("pid", pid)
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+	// What a CLI does: on SIGTERM, stop every plugin, then exit.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	fmt.Println("pid", pid)
+	<-ctx.Done()
+	Cleanup()
+	if alive(pid) {
+		fmt.Println("alive")
+	} else {
+		fmt.Println("gone")
+	}
 	os.Exit(0)
+}
+
+// TestCleanupOnSignal sends SIGTERM to a host that calls Cleanup from its
+// signal handler: the plugin must be gone before the host exits.
+func TestCleanupOnSignal(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHost$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "HOST_HELPER_PLUGIN="+faultyBin, "HOST_HELPER_MODE=cleanup")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	r := bufio.NewReader(out)
+	line, _ := r.ReadString('\n')
+	if !strings.HasPrefix(line, "pid ") {
+		cmd.Process.Kill()
+		t.Fatalf("helper said %q", line)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	verdict, _ := r.ReadString('\n')
+	if strings.TrimSpace(verdict) != "gone" {
+		t.Errorf("after SIGTERM and Cleanup the plugin is %q, want gone", strings.TrimSpace(verdict))
+	}
 }
 
 // alive reports whether pid runs and is not a zombie (an orphaned zombie
