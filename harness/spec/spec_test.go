@@ -271,3 +271,21 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+func TestSourceClasses(t *testing.T) {
+	data := string(mustRead(t, "testdata/valid.yaml"))
+	mit := strings.Replace(data, "source: demo", "source: mitdb", 1)
+	mit = strings.Replace(mit, "    target: N\n", "    target: A\n", 1)
+	s, err := Parse("m.yaml", []byte(mit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.Dataset.Classes, ","); got != "N,A,O" {
+		t.Errorf("mitdb default classes = %s, want N,A,O", got)
+	}
+	bad := strings.Replace(mit, "  per_class: 2", "  per_class: 2\n  classes: [N, \"~\"]", 1)
+	_, err = Parse("m.yaml", []byte(bad))
+	if err == nil || !strings.Contains(err.Error(), `dataset.classes[1]: "~" is not a class of mitdb; use one of: N, A, O`) {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -45,6 +45,16 @@ var splits = map[string][]string{
 	SourceMITDB:    {"all"},
 }
 
+// sourceLabels lists the classes a source's records carry: CinC 2017's four
+// for cinc2017 and demo; N, A and O for mitdb (rhythm episodes: normal
+// sinus, atrial fibrillation, any other rhythm).
+func sourceLabels(source string) []string {
+	if source == SourceMITDB {
+		return []string{"N", "A", "O"}
+	}
+	return DefaultLabels
+}
+
 // attackFields lists the fields each attack type accepts beyond id, type
 // and description.
 var attackFields = map[string][]string{
@@ -120,7 +130,7 @@ func (v *validator) applyDefaults() {
 		}
 	}
 	if !v.present("dataset.classes") {
-		s.Dataset.Classes = slices.Clone(DefaultLabels)
+		s.Dataset.Classes = slices.Clone(sourceLabels(s.Dataset.Source))
 	}
 	if s.Dataset.Seed == nil {
 		seed := s.Seed
@@ -338,11 +348,14 @@ func (v *validator) validateDataset() {
 		return
 	}
 	v.oneOf("dataset.split", d.Split, sp)
+	labels := sourceLabels(d.Source)
 	if len(d.Classes) == 0 {
-		v.errorf("dataset.classes", "must list at least one class; allowed: %s", strings.Join(DefaultLabels, ", "))
+		v.errorf("dataset.classes", "must list at least one class; allowed for %s: %s", d.Source, strings.Join(labels, ", "))
 	}
 	for i, c := range d.Classes {
-		v.oneOf(fmt.Sprintf("dataset.classes[%d]", i), c, DefaultLabels)
+		if !slices.Contains(labels, c) {
+			v.errorf(fmt.Sprintf("dataset.classes[%d]", i), "%q is not a class of %s; use one of: %s", c, d.Source, strings.Join(labels, ", "))
+		}
 	}
 	v.unique("dataset.classes", d.Classes)
 	v.intRange("dataset.per_class", d.PerClass, 0, 100_000)
