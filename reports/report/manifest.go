@@ -87,13 +87,26 @@ type Module struct {
 	Replace string `json:"replace,omitempty"`
 }
 
-// File is one hashed file. Outputs live in the bundle directory and their
-// Path is relative to it; inputs are absolute or relative to WorkDir.
+// File is one hashed file. Files in the bundle (outputs and attachments)
+// have a Path relative to the bundle directory; inputs are absolute or
+// relative to WorkDir.
 type File struct {
 	Role   string `json:"role"`
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`
 	Bytes  int64  `json:"bytes"`
+	// InBundle is true for files written into the bundle directory.
+	InBundle bool `json:"in_bundle,omitempty"`
+}
+
+// Attachment is a file written into the bundle next to the reports, e.g.
+// a copy of the spec that was run.
+type Attachment struct {
+	// Name is the file name in the bundle directory.
+	Name string
+	// Role is the manifest role, e.g. RoleSpec.
+	Role string
+	Data []byte
 }
 
 func (o Options) manifest(dir string, r *engine.Result, outputs []string) (*Manifest, error) {
@@ -171,12 +184,19 @@ func (o Options) manifest(dir string, r *engine.Result, outputs []string) (*Mani
 		}
 		m.Files = append(m.Files, f)
 	}
+	for _, a := range o.Attachments {
+		sum, n, err := hashFile(filepath.Join(dir, a.Name))
+		if err != nil {
+			return nil, fmt.Errorf("manifest: attachment %w", err)
+		}
+		m.Files = append(m.Files, File{Role: a.Role, Path: a.Name, SHA256: sum, Bytes: n, InBundle: true})
+	}
 	for _, name := range outputs {
 		sum, n, err := hashFile(filepath.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("manifest: output %w", err)
 		}
-		m.Files = append(m.Files, File{Role: RoleOutput, Path: name, SHA256: sum, Bytes: n})
+		m.Files = append(m.Files, File{Role: RoleOutput, Path: name, SHA256: sum, Bytes: n, InBundle: true})
 	}
 	return m, nil
 }
@@ -278,10 +298,10 @@ func Verify(dir string) (*Manifest, []Check, error) {
 }
 
 func resolve(dir, workDir string, f File) string {
-	if f.Role == RoleOutput || filepath.IsAbs(f.Path) {
-		if f.Role == RoleOutput {
-			return filepath.Join(dir, f.Path)
-		}
+	switch {
+	case f.InBundle || f.Role == RoleOutput:
+		return filepath.Join(dir, f.Path)
+	case filepath.IsAbs(f.Path):
 		return f.Path
 	}
 	if workDir != "" {

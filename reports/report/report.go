@@ -56,6 +56,16 @@ func (f Format) FileName() string {
 	return ""
 }
 
+// isOutputName reports whether name is the file of some format.
+func isOutputName(name string) bool {
+	for _, f := range Formats {
+		if f.FileName() == name {
+			return true
+		}
+	}
+	return false
+}
+
 // ErrUnknownFormat is returned for a format Write does not know.
 var ErrUnknownFormat = errors.New("report: unknown format")
 
@@ -90,6 +100,9 @@ type Options struct {
 	// Inputs are the files the run read (spec, plugin binary, data
 	// files), hashed into manifest.json.
 	Inputs []Input
+	// Attachments are extra files written into the bundle and hashed
+	// (e.g. a copy of the spec).
+	Attachments []Attachment
 	// BuildInfo supplies module versions and the VCS revision; nil means
 	// runtime/debug.ReadBuildInfo.
 	BuildInfo func() (*debug.BuildInfo, bool)
@@ -145,6 +158,14 @@ func WriteAll(dir string, r *engine.Result, o Options) (*Manifest, error) {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+	for _, a := range o.Attachments {
+		if a.Name == "" || a.Name != filepath.Base(a.Name) || a.Name == ManifestFile || isOutputName(a.Name) {
+			return nil, fmt.Errorf("report: attachment name %q must be a plain file name other than the reports'", a.Name)
+		}
+		if err := writeFile(filepath.Join(dir, a.Name), a.Data); err != nil {
+			return nil, err
+		}
 	}
 	var outputs []string
 	for _, f := range Formats {

@@ -27,6 +27,7 @@ func fixedOptions() Options {
 		Version: "0.1.0-test",
 		Command: []string{"ecgrobust", "run", "testdata/spec.yaml", "--out", "out"},
 		WorkDir: ".",
+		Attachments: []Attachment{{Name: "spec.yaml", Role: RoleSpec, Data: []byte("metadata: {name: audit-full, version: 1.0.0}\n")}},
 		Inputs: []Input{
 			{Role: RoleSpec, Path: "testdata/spec.yaml"},
 			{Role: RolePlugin, Path: "testdata/plugin.bin"},
@@ -90,8 +91,8 @@ func TestWriteAllGolden(t *testing.T) {
 		}
 		golden(t, name+".golden", b)
 	}
-	if got, want := len(m.Files), 3+6-1; got != want {
-		t.Errorf("manifest lists %d files, want %d (3 inputs, 5 outputs)", got, want)
+	if got, want := len(m.Files), 3+1+5; got != want {
+		t.Errorf("manifest lists %d files, want %d (3 inputs, 1 attachment, 5 outputs)", got, want)
 	}
 	// No temporary files are left behind.
 	entries, _ := os.ReadDir(dir)
@@ -303,8 +304,8 @@ func TestVerify(t *testing.T) {
 	if err != nil {
 		t.Fatalf("fresh bundle: %v", err)
 	}
-	if len(checks) != 8 {
-		t.Errorf("%d checks, want 8", len(checks))
+	if len(checks) != 9 {
+		t.Errorf("%d checks, want 9", len(checks))
 	}
 	// Change one output and remove another.
 	p := filepath.Join(dir, ResultsFile)
@@ -455,5 +456,26 @@ func TestRecordsTable(t *testing.T) {
 	}
 	if !strings.Contains(page, fmt.Sprintf("<summary>%d (record, attack) pairs", n)) {
 		t.Errorf("records summary does not count %d rows", n)
+	}
+}
+
+func TestAttachments(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := WriteAll(dir, reporttest.Result(), fixedOptions()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "spec.yaml"), []byte("metadata: {name: other}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Verify(dir)
+	if err == nil || !strings.Contains(err.Error(), "spec spec.yaml changed") {
+		t.Errorf("tampered spec copy: err = %v", err)
+	}
+	for _, name := range []string{"", "../spec.yaml", "sub/spec.yaml", "results.json", "manifest.json"} {
+		o := fixedOptions()
+		o.Attachments = []Attachment{{Name: name, Role: RoleSpec, Data: []byte("x")}}
+		if _, err := WriteAll(t.TempDir(), reporttest.Result(), o); err == nil {
+			t.Errorf("attachment named %q accepted", name)
+		}
 	}
 }

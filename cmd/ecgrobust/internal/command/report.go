@@ -16,6 +16,7 @@ import (
 	"github.com/ecgrobust/ecgrobust/harness/engine"
 	"github.com/ecgrobust/ecgrobust/harness/spec"
 	"github.com/ecgrobust/ecgrobust/reports/report"
+	"github.com/ecgrobust/ecgrobust/specs"
 )
 
 // ReportOptions are the inputs of `ecgrobust report`.
@@ -98,7 +99,15 @@ func carriedOptions(dir string) (report.Options, error) {
 	}
 	o.Command, o.WorkDir = m.Command, m.WorkDir
 	for _, file := range m.Files {
-		if file.Role != report.RoleOutput {
+		switch {
+		case file.Role == report.RoleOutput:
+		case file.InBundle: // an attachment, e.g. the spec copy: carried along
+			b, err := os.ReadFile(filepath.Join(dir, file.Path))
+			if err != nil {
+				return o, fmt.Errorf("carry %s: %w", file.Path, err)
+			}
+			o.Attachments = append(o.Attachments, report.Attachment{Name: file.Path, Role: file.Role, Data: b})
+		default:
 			o.Inputs = append(o.Inputs, report.Input{Role: file.Role, Path: file.Path, SHA256: file.SHA256, Bytes: file.Bytes})
 		}
 	}
@@ -137,6 +146,11 @@ func writeReportBundle(dir string, s *spec.Spec, res *engine.Result) ([]string, 
 // manifest. It returns the paths written, report.html first.
 func writeBundle(dir string, s *spec.Spec, res *engine.Result, dataFiles []string) ([]string, error) {
 	o := report.Options{Version: Version, Command: os.Args, Inputs: bundleInputs(s, dataFiles)}
+	if b, err := specSource(s); err == nil {
+		// The spec as run, kept with the evidence: a bundled spec may
+		// change in a later ecgrobust, a spec file may be edited.
+		o.Attachments = append(o.Attachments, report.Attachment{Name: "spec.yaml", Role: report.RoleSpec, Data: b})
+	}
 	m, err := report.WriteAll(dir, res, o)
 	if err != nil {
 		return nil, err
@@ -150,13 +164,25 @@ func writeBundle(dir string, s *spec.Spec, res *engine.Result, dataFiles []strin
 	return append(paths, filepath.Join(dir, report.ManifestFile)), nil
 }
 
+// specSource returns the bytes of the spec as written: its file, or the
+// bundled spec's source.
+func specSource(s *spec.Spec) ([]byte, error) {
+	if s == nil || s.File == "" {
+		return nil, errors.New("spec has no source")
+	}
+	if name, ok := strings.CutPrefix(s.File, bundledPrefix); ok {
+		return specs.Read(name)
+	}
+	return os.ReadFile(s.File)
+}
+
 // bundleInputs lists the files a run of s read: the spec file (a bundled
 // spec is identified by its hash in results.json), the plugin binary
 // (absolute, so the bundle can be checked from anywhere) and the data
 // files that exist on disk.
 func bundleInputs(s *spec.Spec, dataFiles []string) []report.Input {
 	var in []report.Input
-	if s != nil && s.File != "" && !strings.HasPrefix(s.File, "bundled:") {
+	if s != nil && s.File != "" && !strings.HasPrefix(s.File, bundledPrefix) {
 		in = append(in, report.Input{Role: report.RoleSpec, Path: s.File})
 	}
 	if s != nil && !s.Model.IsReference() && s.Model.Plugin != "" {

@@ -25,11 +25,12 @@ func writeFixtureBundle(t *testing.T, command []string) (dir, specPath string) {
 		t.Fatal(err)
 	}
 	o := report.Options{
-		Now:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
-		Version: Version,
-		Command: command,
-		WorkDir: work,
-		Inputs:  []report.Input{{Role: report.RoleSpec, Path: "spec.yaml"}},
+		Now:         func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
+		Version:     Version,
+		Command:     command,
+		WorkDir:     work,
+		Inputs:      []report.Input{{Role: report.RoleSpec, Path: "spec.yaml"}},
+		Attachments: []report.Attachment{{Name: "spec.yaml", Role: report.RoleSpec, Data: []byte("metadata: {name: audit-full}\n")}},
 	}
 	if _, err := report.WriteAll(dir, reporttest.Result(), o); err != nil {
 		t.Fatal(err)
@@ -145,5 +146,15 @@ func TestBundleInputs(t *testing.T) {
 	s.Model.Plugin = spec.ReferenceModel
 	if in := bundleInputs(s, nil); len(in) != 0 {
 		t.Errorf("bundled spec with the reference model: inputs %v, want none", in)
+	}
+}
+
+func TestSpecSource(t *testing.T) {
+	b, err := specSource(&spec.Spec{File: bundledPrefix + "ci-gate-quick"})
+	if err != nil || !strings.Contains(string(b), "ci-gate-quick") {
+		t.Errorf("bundled spec source: %v, %d bytes", err, len(b))
+	}
+	if _, err := specSource(&spec.Spec{File: filepath.Join(t.TempDir(), "none.yaml")}); err == nil {
+		t.Error("missing spec file: no error")
 	}
 }

@@ -18,7 +18,7 @@ func TestVerifyCleanBundle(t *testing.T) {
 	if code != ExitPass {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
-	if !strings.Contains(out, "all 6 files match manifest.json") {
+	if !strings.Contains(out, "all 7 files match manifest.json") {
 		t.Errorf("output = %q", out)
 	}
 }
