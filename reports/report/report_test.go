@@ -23,10 +23,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // working directory.
 func fixedOptions() Options {
 	return Options{
-		Now:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
-		Version: "0.1.0-test",
-		Command: []string{"ecgrobust", "run", "testdata/spec.yaml", "--out", "out"},
-		WorkDir: ".",
+		Now:         func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
+		Version:     "0.1.0-test",
+		Command:     []string{"ecgrobust", "run", "testdata/spec.yaml", "--out", "out"},
+		WorkDir:     ".",
 		Attachments: []Attachment{{Name: "spec.yaml", Role: RoleSpec, Data: []byte("metadata: {name: audit-full, version: 1.0.0}\n")}},
 		Inputs: []Input{
 			{Role: RoleSpec, Path: "testdata/spec.yaml"},
