@@ -7,7 +7,7 @@ DATA    ?= ../shared/data
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/ecgrobust/ecgrobust/cmd/ecgrobust/internal/command.Version=$(VERSION)
 
-.PHONY: all build test vet demo proto bench fuzz clean golden screenshot train-reference
+.PHONY: all build test vet demo proto bench fuzz clean golden screenshot train-reference docs screenshot-readme
 
 all: build
 
@@ -83,6 +83,21 @@ golden:
 screenshot:
 	mkdir -p out
 	ECGROBUST_SCREENSHOT=$(CURDIR)/out/report-screenshot.png $(GO) test ./reports/report -run TestBrowserScreenshotNotBlank -count=1 -v
+
+## docs: regenerate docs/spec-reference.md from harness/spec and specs/schema.json
+docs:
+	$(GO) test ./docs -run TestSpecReference -count=1 -update
+
+## screenshot-readme: run the demo, then render its report.html with headless
+## Chromium to docs/report.png (the README's screenshot; must stay < 500 KiB)
+CHROMIUM ?= /usr/bin/chromium
+screenshot-readme: demo
+	tmp=$$(mktemp -d) && $(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
+		--user-data-dir=$$tmp --window-size=1200,2300 --screenshot=$(CURDIR)/docs/report.png \
+		file://$(CURDIR)/$(DEMO_OUT)/report.html 2>/dev/null; rc=$$?; rm -rf $$tmp; exit $$rc
+	@size=$$(stat -c %s docs/report.png); echo "docs/report.png: $$size bytes"; \
+	test $$size -lt 512000 || { echo "docs/report.png is over 500 KiB: shrink --window-size"; exit 1; }
 
 ## train-reference: train the reference CNN on the Han 2020 train split
 ## (resumes from REF_CKPT; ~1–2 min per epoch on 2 cores), then write the
