@@ -179,6 +179,7 @@ type Writer struct {
 	w    *bufio.Writer
 	err  error
 	rows int
+	done bool
 }
 
 // Create starts a new journal at path with header h, replacing any file
@@ -269,7 +270,7 @@ func (w *Writer) Sync() error {
 		return w.err
 	}
 	if err := w.f.Sync(); err != nil {
-		w.err = fmt.Errorf("journal: sync %s: %w", w.path, err)
+		w.err = fmt.Errorf("journal: %w", err)
 	}
 	return w.err
 }
@@ -277,8 +278,12 @@ func (w *Writer) Sync() error {
 // Err returns the first write or sync error, if any.
 func (w *Writer) Err() error { return w.err }
 
-// Close syncs and closes the file.
+// Close syncs and closes the file. Later calls return nil.
 func (w *Writer) Close() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
 	err := w.Sync()
 	if cerr := w.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("journal: close %s: %w", w.path, cerr)

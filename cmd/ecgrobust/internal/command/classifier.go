@@ -64,13 +64,12 @@ func openClassifier(ctx context.Context, req ClassifierRequest) (*OpenedModel, e
 	if err != nil {
 		return nil, fmt.Errorf("hash plugin: %w", err)
 	}
-	retries := req.Model.Retries
-	if retries == 0 {
-		retries = -1 // host: negative disables restarts, zero means its default
-	}
+	// model.retries budgets restarts per call (retry.go): a call that
+	// crashed or hung the plugin is retried that often, each time on a
+	// restarted process; the host itself may restart as often as needed.
 	cfg := host.Config{
 		Path: path, Args: req.Model.Args, SHA256: req.Model.SHA256,
-		CallTimeout: time.Duration(req.Model.Timeout), MaxRestarts: retries, Logger: req.Logger,
+		CallTimeout: time.Duration(req.Model.Timeout), MaxRestarts: maxHostRestarts, Logger: req.Logger,
 	}
 	n := max(req.Instances, 1)
 	var plugins []*host.Plugin
@@ -97,7 +96,7 @@ func openClassifier(ctx context.Context, req ClassifierRequest) (*OpenedModel, e
 	}
 	pool := make([]model.Classifier, len(plugins))
 	for i, p := range plugins {
-		pool[i] = p
+		pool[i] = newRetrying(p, req.Model.Retries, req.Logger)
 	}
 	return &OpenedModel{Pool: pool, Kind: "plugin", Path: path, SHA256: sum, Close: closeAll}, nil
 }

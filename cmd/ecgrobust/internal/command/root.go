@@ -72,6 +72,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		newCmdSpecs(f, nil),
 		newCmdCompare(f, nil),
 		newCmdPlugin(f, nil),
+		newCmdMerge(f, nil),
 	)
 	return root
 }

@@ -27,6 +27,8 @@ type RunOptions struct {
 	// Model overrides the spec's model.plugin (a plugin path or
 	// "reference"); ModelSHA256 its pin.
 	Model, ModelSHA256 string
+	// Scale holds --shard, --shard-count and --resume (shard.go).
+	Scale ScaleOptions
 }
 
 const runLong = `Run a spec: load the data, start the model (a plugin binary, or the
@@ -54,6 +56,9 @@ func newCmdRun(f *Factory, runF func(context.Context, *RunOptions) error) *cobra
 			if opts.ModelSHA256 != "" && opts.Model == "" {
 				return usageErrorf("--model-sha256 needs --model")
 			}
+			if err := opts.Scale.resolve(cmd, &opts.Global); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -62,6 +67,7 @@ func newCmdRun(f *Factory, runF func(context.Context, *RunOptions) error) *cobra
 	}
 	cmd.Flags().StringVar(&opts.Model, "model", "", "plugin binary to test, or \"reference\" (overrides the spec's model.plugin)")
 	cmd.Flags().StringVar(&opts.ModelSHA256, "model-sha256", "", "SHA-256 pin of the --model binary")
+	addScaleFlags(cmd, &opts.Scale)
 	return cmd
 }
 
@@ -77,19 +83,22 @@ type runInput struct {
 	Noise *noise.Source
 	// Progress is called after every batch with records done and total.
 	Progress func(done, total int)
+	// Scale is the journal, shard and resume state (shard.go); nil runs
+	// everything without a journal.
+	Scale *scaleRun
 }
 
 // runEngine runs the spec's attacks over the records. A test replaces it.
 var runEngine = func(ctx context.Context, in runInput) (*engine.Result, error) {
 	d := in.Data
-	return engine.Run(ctx, in.Spec, engine.Records(d.Records), in.Model.Pool, engine.Options{
+	return engine.Run(ctx, in.Spec, engine.Records(d.Records), in.Model.Pool, in.Scale.options(engine.Options{
 		Progress:       func(p engine.Progress) { in.Progress(p.Done, p.Total) },
 		Model:          engine.ModelRef{Kind: in.Model.Kind, SHA256: in.Model.SHA256},
 		Dataset:        engine.DatasetRef{Source: d.Config.Source, Split: in.Spec.Dataset.Split, SHA256: d.SHA256, Records: len(d.Records)},
 		HarnessVersion: in.Version,
 		Logger:         in.Log,
 		Noise:          noiseFunc(in.Noise),
-	})
+	}))
 }
 
 func runRun(ctx context.Context, opts *RunOptions) error {
@@ -126,9 +135,21 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 			return withCode(ExitRuntime, fmt.Errorf("load NSTDB noise for the noise-stress attack (set --data to the directory holding nstdb/ and mitdb/): %w", err))
 		}
 	}
+	sc, err := startScale(opts, s, set, m, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := sc.close(); err != nil {
+			log.Warn("close journal", "err", err)
+		}
+	}()
 	prog := newProgress(f.Stderr, f.IsTerminal, opts.Global.Quiet, log, s.Metadata.Name)
-	res, runErr := runEngine(ctx, runInput{Spec: s, Data: set, Model: m, Version: Version, Log: log, Noise: ns, Progress: prog.Update})
+	res, runErr := runEngine(ctx, runInput{Spec: s, Data: set, Model: m, Version: Version, Log: log, Noise: ns, Progress: prog.Update, Scale: sc})
 	prog.Finish()
+	if sc.partial() {
+		return sc.finishPart(f, opts, res, runErr)
+	}
 	if res == nil {
 		return withCode(ExitRuntime, fmt.Errorf("run %s: %w", s.Metadata.Name, runErr))
 	}
