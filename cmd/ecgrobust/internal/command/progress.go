@@ -18,12 +18,14 @@ type progress struct {
 	bar   *progressbar.ProgressBar
 	log   *slog.Logger
 	total int
+	start time.Time
 	last  time.Time
 	now   func() time.Time
 }
 
 func newProgress(w io.Writer, terminal, quiet bool, log *slog.Logger, description string) *progress {
 	p := &progress{log: log, now: time.Now}
+	p.start = p.now()
 	if quiet {
 		p.log = nil
 		return p
@@ -67,7 +69,12 @@ func (p *progress) Update(done, total int) {
 	if total > 0 {
 		pct = 100 * float64(done) / float64(total)
 	}
-	p.log.Info("progress", "done", done, "total", total, "percent", fmt.Sprintf("%.1f", pct))
+	attrs := []any{"done", done, "total", total, "percent", fmt.Sprintf("%.1f", pct)}
+	if elapsed := now.Sub(p.start); done > 0 && done < total {
+		eta := time.Duration(float64(elapsed) * float64(total-done) / float64(done))
+		attrs = append(attrs, "eta", eta.Round(time.Second).String())
+	}
+	p.log.Info("progress", attrs...)
 }
 
 // Finish ends the bar.
