@@ -25,10 +25,10 @@
 //     (sums of sines below 2 Hz, peak 1), the analytic directional
 //     derivative ∇L·d is compared with the central difference
 //
-//     (L(x + h d) − L(x − h d)) / 2h,  h = StepMicrovolts (10 µV) in adu
+//     (L(x + h d) − L(x − h d)) / 2h,  h = 0.5, 2 and 8 µV in adu
 //
 //     by the cosine of the two vectors over all directions; it must be
-//     ≥ Options.MinCosine (0.99). The scores InputGradient returns must
+//     ≥ Options.MinCosine (0.99) at the best of the steps. The scores InputGradient returns must
 //     equal Predict's.
 //
 //   - latency predict / gradient: median time per call and per signal.
