@@ -15,7 +15,8 @@ var reflectSpec = reflect.TypeOf(Spec{})
 // Canonical returns the spec's canonical form: compact JSON of the
 // completed spec (defaults filled in) with fields in declaration order.
 // Two spec files that differ only in layout, comments, key order or
-// spelled-out defaults have the same canonical form.
+// spelled-out defaults have the same canonical form. model.instances is
+// left out: the engine's results do not depend on the number of workers.
 func (s *Spec) Canonical() ([]byte, error) {
 	b, err := json.Marshal(s)
 	if err != nil {

@@ -140,6 +140,14 @@ criteria:
 	if sa.SHA256 != sb.SHA256 || len(sa.SHA256) != 64 {
 		t.Errorf("identities differ: %s vs %s", sa.SHA256, sb.SHA256)
 	}
+	d := strings.Replace(b, "  timeout: 1m\n", "  timeout: 1m\n  instances: 4\n", 1)
+	sd, err := Parse("d.yaml", []byte(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sd.SHA256 != sa.SHA256 || sd.Model.Instances != 4 {
+		t.Errorf("model.instances changed the identity (%s vs %s) or was lost (%d)", sd.SHA256, sa.SHA256, sd.Model.Instances)
+	}
 	c := strings.Replace(b, "steps: 40", "steps: 41", 1)
 	sc, err := Parse("c.yaml", []byte(c))
 	if err != nil {
