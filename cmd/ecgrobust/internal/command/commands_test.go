@@ -280,7 +280,7 @@ criteria:
   - {id: sap, expr: sap_success_rate <= 0.5}
 `
 
-func runTiny(t *testing.T, plugin string) (ExitCode, *engine.Result, []byte) {
+func runTiny(t *testing.T, plugin string, extra ...string) (ExitCode, *engine.Result, []byte) {
 	t.Helper()
 	dir := t.TempDir()
 	specFile := filepath.Join(dir, "tiny.yaml")
@@ -288,7 +288,8 @@ func runTiny(t *testing.T, plugin string) (ExitCode, *engine.Result, []byte) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	code, stdout, stderr := runCLI(t, &Factory{OpenClassifier: openClassifier}, "run", specFile, "--out", out, "--quiet")
+	args := append([]string{"run", specFile, "--out", out, "--quiet"}, extra...)
+	code, stdout, stderr := runCLI(t, &Factory{OpenClassifier: openClassifier}, args...)
 	if code > ExitInconclusive {
 		t.Fatalf("exit %d; stdout %s; stderr %s", code, stdout, stderr)
 	}
@@ -317,9 +318,14 @@ func TestRunReferenceEndToEnd(t *testing.T) {
 	if _, ok := r.Metrics["sap_success_rate"]; !ok {
 		t.Errorf("metrics lack sap_success_rate: %v", r.Metrics)
 	}
-	_, _, again := runTiny(t, "reference")
+	_, _, again := runTiny(t, "reference", "--workers", "2")
 	if !bytes.Equal(raw, again) {
-		t.Errorf("two runs of the same spec and seed gave different results.json")
+		t.Errorf("runs with 1 and 2 workers gave different results.json")
+	}
+	_, reseeded, _ := runTiny(t, "reference", "--seed", "12")
+	if reseeded.Run.Seed != 12 || reseeded.Run.Spec.SHA256 == r.Run.Spec.SHA256 {
+		t.Errorf("--seed 12: run seed %d, spec sha256 %s (unchanged: %v)", reseeded.Run.Seed, reseeded.Run.Spec.SHA256,
+			reseeded.Run.Spec.SHA256 == r.Run.Spec.SHA256)
 	}
 }
 
