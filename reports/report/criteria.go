@@ -36,8 +36,8 @@ type measure struct {
 }
 
 var (
-	cmpVarNum = regexp.MustCompile(`(\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*(-?[0-9]+(?:\.[0-9]+)?)`)
-	cmpNumVar = regexp.MustCompile(`(-?[0-9]+(?:\.[0-9]+)?)\s*(<=|>=|==|!=|<|>)\s*(\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_]*)`)
+	cmpVarNum = regexp.MustCompile(`(\[[^\[\]]+\]|[A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*(-?[0-9]+(?:\.[0-9]+)?)`)
+	cmpNumVar = regexp.MustCompile(`(-?[0-9]+(?:\.[0-9]+)?)\s*(<=|>=|==|!=|<|>)\s*(\[[^\[\]]+\]|[A-Za-z_][A-Za-z0-9_]*)`)
 	flipOp    = map[string]string{"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
 	prettyOp  = map[string]string{"<": "<", ">": ">", "<=": "≤", ">=": "≥", "==": "=", "!=": "≠"}
 )

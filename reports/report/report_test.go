@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ecgrobust/ecgrobust/harness/engine"
+	"github.com/ecgrobust/ecgrobust/harness/verdict"
 	"github.com/ecgrobust/ecgrobust/reports/report/reporttest"
 )
 
@@ -478,4 +479,23 @@ func TestAttachments(t *testing.T) {
 			t.Errorf("attachment named %q accepted", name)
 		}
 	}
+}
+
+func FuzzThresholds(f *testing.F) {
+	f.Add("sap_success_rate <= 0.05")
+	f.Add("clean_accuracy >= 0.85 && [pgd.x] < 0.1 || 3 > y")
+	f.Fuzz(func(t *testing.T, expr string) {
+		for name, th := range thresholds(expr) {
+			if name == "" || strings.ContainsAny(name, "[]") {
+				t.Errorf("thresholds(%q) gave the name %q", expr, name)
+			}
+			if th == "" {
+				t.Errorf("thresholds(%q) gave an empty bound for %q", expr, name)
+			}
+		}
+		c := verdict.CriterionResult{ID: "x", Expr: expr, Outcome: verdict.Fail}
+		if msg := failureMessage(c); !strings.Contains(msg, expr) {
+			t.Errorf("failure message %q lacks the expression", msg)
+		}
+	})
 }
