@@ -284,3 +284,34 @@ func TestInputErrors(t *testing.T) {
 		t.Errorf("Predict on a cancelled context: error %v", err)
 	}
 }
+
+// TestConcurrentUse calls one Model from several goroutines at once and
+// checks every answer against a serial call.
+func TestConcurrentUse(t *testing.T) {
+	_, sig := demoSignals(t)
+	m := reference(t, 2)
+	ctx := context.Background()
+	want, err := m.Predict(ctx, sig[:8])
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			got, err := m.Predict(ctx, sig[2*g:2*g+2])
+			if err == nil {
+				for i := range got {
+					if !slices.Equal(got[i], want[2*g+i]) {
+						err = fmt.Errorf("goroutine %d signal %d: %v, serial %v", g, i, got[i], want[2*g+i])
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
