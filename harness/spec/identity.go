@@ -16,9 +16,12 @@ var reflectSpec = reflect.TypeOf(Spec{})
 // completed spec (defaults filled in) with fields in declaration order.
 // Two spec files that differ only in layout, comments, key order or
 // spelled-out defaults have the same canonical form. model.instances is
-// left out: the engine's results do not depend on the number of workers.
+// written as 0 whatever its value: the engine's results do not depend on
+// the number of workers.
 func (s *Spec) Canonical() ([]byte, error) {
-	b, err := json.Marshal(s)
+	c := *s
+	c.Model.Instances = 0 // operational, see above
+	b, err := json.Marshal(&c)
 	if err != nil {
 		return nil, fmt.Errorf("encode canonical spec: %w", err)
 	}

@@ -124,7 +124,7 @@ type Model struct {
 	// Instances is the number of model instances run in parallel
 	// (default 1; --workers overrides it). Results do not depend on it,
 	// so it is not part of the spec's identity (see Canonical).
-	Instances int `yaml:"instances" json:"-"`
+	Instances int `yaml:"instances" json:"instances"`
 	// Retries is how often a crashed or hung plugin is restarted before
 	// the records it was working on are marked errored (default 2).
 	Retries int `yaml:"retries" json:"retries"`
