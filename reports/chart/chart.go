@@ -162,7 +162,7 @@ func (l Line) yAxis() axis {
 // tickLabelWidth is the width in pixels go-chart will give the widest Y
 // tick label of l.
 func (l Line) tickLabelWidth() int {
-	r, err := gochart.SVG(10, 10)
+	r, err := measuringSVG(10, 10)
 	if err != nil {
 		return 0
 	}
@@ -247,7 +247,7 @@ func gridLines(a axis) []gochart.GridLine {
 // renderChart renders c in format f.
 func renderChart(c gochart.Chart, f format) ([]byte, error) {
 	var buf bytes.Buffer
-	rp := gochart.SVG
+	rp := gochart.RendererProvider(measuringSVG)
 	if f == pngFormat {
 		rp = gochart.PNG
 	}
@@ -446,7 +446,7 @@ func legendWidth(r gochart.Renderer, e legendEntry) int {
 }
 
 func legendRenderer() (gochart.Renderer, error) {
-	r, err := gochart.SVG(10, 10)
+	r, err := measuringSVG(10, 10)
 	if err != nil {
 		return nil, err
 	}

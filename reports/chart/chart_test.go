@@ -8,6 +8,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	gochart "github.com/wcharczuk/go-chart/v2"
 )
 
 func TestAxisTicks(t *testing.T) {
@@ -309,3 +311,42 @@ func TestOnlyAxisNamesRotated(t *testing.T) {
 }
 
 type svgChart interface{ SVG() ([]byte, error) }
+
+func TestMeasureCacheKeepsBytes(t *testing.T) {
+	tr := syntheticTrace(600)
+	clear(measured.m)
+	cold, err := tr.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(measured.m) == 0 {
+		t.Fatal("nothing was cached")
+	}
+	warm, err := tr.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(cold, warm) {
+		t.Error("a chart drawn with cached text measurements differs")
+	}
+	// The cache gives what go-chart measures, rotated or not.
+	r, _ := measuringSVG(10, 10)
+	plain, _ := gochart.SVG(10, 10)
+	font, _ := gochart.GetDefaultFont()
+	for _, rot := range []bool{false, true} {
+		for _, x := range []gochart.Renderer{r, plain} {
+			x.SetFont(font)
+			x.SetFontSize(11)
+			if rot {
+				x.SetTextRotation(math.Pi / 2)
+			} else {
+				x.ClearTextRotation()
+			}
+		}
+		for i := 0; i < 2; i++ {
+			if got, want := r.MeasureText("Amplitude (mV)"), plain.MeasureText("Amplitude (mV)"); got != want {
+				t.Errorf("rotated %v: cached measure %v, go-chart %v", rot, got, want)
+			}
+		}
+	}
+}

@@ -55,28 +55,59 @@ func encode(w io.Writer, v any) error {
 
 // checkFinite walks v and returns an error naming the first NaN or
 // infinite float, e.g. `results.attacks[2].metrics["success_rate"] is NaN`.
-func checkFinite(v reflect.Value, path string) error {
+// The path is built only on the way back from a bad value, so a clean
+// walk allocates nothing.
+func checkFinite(v reflect.Value, root string) error {
+	bad := findNonFinite(v)
+	if bad == nil {
+		return nil
+	}
+	var path strings.Builder
+	path.WriteString(root)
+	for i := len(bad.path) - 1; i >= 0; i-- {
+		path.WriteString(bad.path[i])
+	}
+	return fmt.Errorf("report: %s is %v, which JSON cannot hold", path.String(), bad.value)
+}
+
+// nonFinite is a bad value with its path, innermost segment first.
+type nonFinite struct {
+	value float64
+	path  []string
+}
+
+func findNonFinite(v reflect.Value) *nonFinite {
 	switch v.Kind() {
 	case reflect.Float32, reflect.Float64:
 		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
-			return fmt.Errorf("report: %s is %v, which JSON cannot hold", path, f)
+			return &nonFinite{value: f}
 		}
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return checkFinite(v.Elem(), path)
+			return findNonFinite(v.Elem())
 		}
 	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Float64 {
+			for i := 0; i < v.Len(); i++ {
+				if f := v.Index(i).Float(); math.IsNaN(f) || math.IsInf(f, 0) {
+					return &nonFinite{value: f, path: []string{fmt.Sprintf("[%d]", i)}}
+				}
+			}
+			return nil
+		}
 		for i := 0; i < v.Len(); i++ {
-			if err := checkFinite(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
+			if bad := findNonFinite(v.Index(i)); bad != nil {
+				bad.path = append(bad.path, fmt.Sprintf("[%d]", i))
+				return bad
 			}
 		}
 	case reflect.Map:
 		keys := v.MapKeys()
 		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
 		for _, k := range keys {
-			if err := checkFinite(v.MapIndex(k), fmt.Sprintf("%s[%q]", path, fmt.Sprint(k))); err != nil {
-				return err
+			if bad := findNonFinite(v.MapIndex(k)); bad != nil {
+				bad.path = append(bad.path, fmt.Sprintf("[%q]", fmt.Sprint(k)))
+				return bad
 			}
 		}
 	case reflect.Struct:
@@ -90,8 +121,9 @@ func checkFinite(v reflect.Value, path string) error {
 			if tag == "" {
 				tag = f.Name
 			}
-			if err := checkFinite(v.Field(i), path+"."+tag); err != nil {
-				return err
+			if bad := findNonFinite(v.Field(i)); bad != nil {
+				bad.path = append(bad.path, "."+tag)
+				return bad
 			}
 		}
 	}

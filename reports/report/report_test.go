@@ -153,6 +153,19 @@ func TestWriteRejectsNaN(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `results.attacks[2].metrics["success_rate"] is NaN`) {
 		t.Errorf("err = %v, want the path of the NaN", err)
 	}
+	r = reporttest.Result()
+	r.Examples[1].Adversarial[5] = math.Inf(-1)
+	err = Write(&bytes.Buffer{}, r, JSON)
+	if err == nil || !strings.Contains(err.Error(), `results.examples[1].adversarial_adu[5] is -Inf`) {
+		t.Errorf("err = %v, want the path of the -Inf", err)
+	}
+	inf := math.Inf(1)
+	r = reporttest.Result()
+	r.Records[7].SNRdB = &inf
+	err = Write(&bytes.Buffer{}, r, JSON)
+	if err == nil || !strings.Contains(err.Error(), `results.records[7].snr_db is +Inf`) {
+		t.Errorf("err = %v, want the path of the +Inf", err)
+	}
 }
 
 func TestDecodeResultsErrors(t *testing.T) {

@@ -319,3 +319,29 @@ func round(v float64, dec int) float64 {
 	p := math.Pow(10, float64(dec))
 	return math.Round(v*p) / p
 }
+
+// Large returns Result with its rows repeated until it has n records per
+// attack (record IDs B00000…), and four 10-second examples: the size of a
+// full Han 2020 run (853 records) for benchmarks.
+func Large(n int) *engine.Result {
+	r := Result()
+	base := r.Records
+	r.Records = nil
+	for i := 0; i < n; i++ {
+		src := base[(i%6)*6 : (i%6)*6+6]
+		for _, row := range src {
+			row.Record = fmt.Sprintf("B%05d", i)
+			r.Records = append(r.Records, row)
+		}
+	}
+	r.Run.Dataset.Records = n
+	rng := rand.New(rand.NewPCG(853, 1))
+	clean := Signal(3000, 0)
+	r.Examples = []engine.Example{
+		example("B00000", "pgd_10uv", "N", "A", clean, 0, SquareWave(rng, len(clean), 10)),
+		example("B00000", "sap_10uv", "N", "A", clean, 0, Smooth(rng, len(clean), 10)),
+		example("B00004", "pgd_10uv", "N", "A", clean, 0, SquareWave(rng, len(clean), 10)),
+		example("B00004", "sap_10uv", "N", "A", clean, 0, Smooth(rng, len(clean), 10)),
+	}
+	return r
+}
