@@ -26,6 +26,7 @@ var binaries = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	builtDir = dir
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
@@ -50,10 +51,13 @@ var binaries = sync.OnceValues(func() (string, error) {
 	return dir, nil
 })
 
+// builtDir is the directory binaries made, removed by TestMain.
+var builtDir string
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if dir, err := binaries(); err == nil && dir != "" {
-		os.RemoveAll(dir)
+	if builtDir != "" {
+		os.RemoveAll(builtDir)
 	}
 	os.Exit(code)
 }
@@ -149,6 +153,18 @@ func parseHelp(path, help string) *command {
 // names an existing command path and only flags that command accepts. It
 // returns "" when the line does not run ecgrobust.
 func checkInvocation(tree map[string]*command, line string) (problem string, ran bool) {
+	for _, part := range regexp.MustCompile(`;|&&|\|\||\|`).Split(line, -1) {
+		p, r := checkCommand(tree, part)
+		if p != "" {
+			return p, true
+		}
+		ran = ran || r
+	}
+	return "", ran
+}
+
+// checkCommand is checkInvocation for one simple command.
+func checkCommand(tree map[string]*command, line string) (problem string, ran bool) {
 	words := shellWords(line)
 	i := slices.IndexFunc(words, func(w string) bool {
 		return w == "ecgrobust" || strings.HasSuffix(w, "/ecgrobust") || w == "$ECGROBUST" || w == "${ECGROBUST}"
@@ -243,6 +259,8 @@ func TestCheckInvocationCatchesMistakes(t *testing.T) {
 		{"ecgrobust plugin chek p", false, true},
 		{"ecgrobust plugin check p -- --anything", true, true},
 		{"make demo", true, false},
+		{"code=0; ecgrobust run x --modle y || code=$?", false, true},
+		{"set +e; ecgrobust run x --model y && echo ok", true, true},
 	} {
 		problem, ran := checkInvocation(tree, tc.line)
 		if ran != tc.runs || (problem == "") != tc.ok {
