@@ -2,6 +2,7 @@ package attack
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -144,5 +145,41 @@ func TestFidelity(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestFiniteDifferenceMomentum(t *testing.T) {
+	ctx := context.Background()
+	mk := func(m float64) (*Oracle, []Item) {
+		it, _ := collateItems(t)
+		it = it[:1]
+		return NewOracle(modeltest.Analytic{}, FiniteDifference{Directions: 4, Downsample: 8, Momentum: m}, it, 0), it
+	}
+	raw, it := mk(0)
+	x := [][]float64{it[0].Record.Signal.Samples}
+	g1, _, _ := raw.Gradient(ctx, []int{0}, x, []int{it[0].Label}, model.CrossEntropy)
+	g2, _, _ := raw.Gradient(ctx, []int{0}, x, []int{it[0].Label}, model.CrossEntropy)
+	mom, _ := mk(0.5)
+	mom.Gradient(ctx, []int{0}, x, []int{it[0].Label}, model.CrossEntropy)
+	got, _, _ := mom.Gradient(ctx, []int{0}, x, []int{it[0].Label}, model.CrossEntropy)
+	unit := func(v []float64) []float64 {
+		var n float64
+		for _, x := range v {
+			n += x * x
+		}
+		out := make([]float64, len(v))
+		for i := range v {
+			out[i] = v[i] / math.Sqrt(n)
+		}
+		return out
+	}
+	u1, u2 := unit(g1[0]), unit(g2[0])
+	for i := range u1 {
+		if want := 0.5*u1[i] + 0.5*u2[i]; math.Abs(got[0][i]-want) > 1e-12 {
+			t.Fatalf("sample %d: %v, want %v", i, got[0][i], want)
+		}
+	}
+	if mom.Queries(0) != raw.Queries(0) {
+		t.Errorf("momentum changed the query count: %d vs %d", mom.Queries(0), raw.Queries(0))
 	}
 }

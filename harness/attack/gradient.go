@@ -152,6 +152,14 @@ type FiniteDifference struct {
 	// BatchSignals is the largest number of probe signals sent in one
 	// Predict call across items (default 256; MaxBatch also applies).
 	BatchSignals int
+	// Momentum in [0, 1) averages successive estimates of an item: each
+	// new estimate is scaled to unit L2 norm and the returned direction is
+	// g_t = Momentum·g_{t−1} + (1 − Momentum)·ĝ_t (a time prior, as in
+	// bandit-style black-box attacks: the gradient changes little between
+	// steps of ε-bounded attacks). 0 returns the raw estimates. With
+	// Momentum the vector is a direction, not a gradient magnitude, which
+	// is all sign-based attacks (PGD, SAP) use.
+	Momentum float64
 }
 
 func (fd FiniteDifference) withDefaults() FiniteDifference {
@@ -254,6 +262,9 @@ func (fd FiniteDifference) gradients(ctx context.Context, o *Oracle, idx []int, 
 				for t, u := range j.dirs[d] {
 					g[t] += c * u
 				}
+			}
+			if fd.Momentum > 0 {
+				g = o.blend(i, g, fd.Momentum)
 			}
 			grads[j.k], scores[j.k] = g, rows[0]
 		}

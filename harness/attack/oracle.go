@@ -44,6 +44,7 @@ type Oracle struct {
 
 	queries []int64
 	errs    []error
+	prior   [][]float64 // FiniteDifference momentum state per item
 }
 
 // NewOracle returns an Oracle over items. grad is the gradient source
@@ -57,6 +58,34 @@ func NewOracle(clf model.Classifier, grad Gradient, items []Item, budget int64) 
 		queries: make([]int64, len(items)),
 		errs:    make([]error, len(items)),
 	}
+}
+
+// blend mixes the unit-norm estimate g into item i's running direction
+// (see FiniteDifference.Momentum) and returns the new direction.
+func (o *Oracle) blend(i int, g []float64, m float64) []float64 {
+	if o.prior == nil {
+		o.prior = make([][]float64, len(o.items))
+	}
+	var n float64
+	for _, v := range g {
+		n += v * v
+	}
+	if n > 0 {
+		n = 1 / math.Sqrt(n)
+		for t := range g {
+			g[t] *= n
+		}
+	}
+	prev := o.prior[i]
+	if prev == nil || len(prev) != len(g) {
+		o.prior[i] = append([]float64(nil), g...)
+		return g
+	}
+	for t := range g {
+		g[t] = m*prev[t] + (1-m)*g[t]
+	}
+	copy(prev, g)
+	return g
 }
 
 // Info returns the classifier's Info.

@@ -1,0 +1,93 @@
+// Command bbstudy measures black-box (finite-difference) SAP against
+// white-box SAP on the analytic test model of harness/model/modeltest:
+// success rate as a function of the per-record query budget. It is a
+// developer tool for BENCHMARKS.md; the same study on the reference CNN
+// runs through `ecgrobust run` with the specs in harness/attack/testdata.
+//
+//	go run ./harness/attack/cmd/bbstudy -records 40 -budgets 500,1000,2000,5000
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/ecgrobust/ecgrobust/harness/attack"
+	"github.com/ecgrobust/ecgrobust/harness/model"
+	"github.com/ecgrobust/ecgrobust/harness/model/modeltest"
+)
+
+func main() {
+	var (
+		n          = flag.Int("records", 40, "synthetic records")
+		length     = flag.Int("length", 18000, "samples per record (300 Hz)")
+		budgets    = flag.String("budgets", "500,1000,2000,5000", "per-record query budgets")
+		downsample = flag.String("downsample", "1,8", "direction resolution reductions to compare")
+		momentum   = flag.String("momentum", "0", "finite-difference momentum values to compare")
+		seed       = flag.Uint64("seed", 1, "seed")
+	)
+	flag.Parse()
+	ctx := context.Background()
+	clf := modeltest.Analytic{}
+	recs := modeltest.Records(*n, *length, *seed)
+	items := func() []attack.Item {
+		out := make([]attack.Item, len(recs))
+		for i, r := range recs {
+			s, err := clf.Predict(ctx, [][]float64{r.Signal.Samples})
+			if err != nil {
+				log.Fatal(err)
+			}
+			out[i] = attack.Item{Record: r, Label: model.Argmax(s[0]), Target: -1, Rand: rand.New(rand.NewPCG(*seed, uint64(i)))}
+		}
+		return out
+	}
+	count := func(out []attack.Outcome) (succ int, q float64) {
+		for _, o := range out {
+			if o.Success {
+				succ++
+			}
+			q += float64(o.Queries)
+		}
+		return succ, q / float64(len(out))
+	}
+	sap := attack.SAP{EarlyStop: true}
+	wb, err := sap.Attack(ctx, attack.NewOracle(clf, attack.WhiteBox{}, items(), 0))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ws, wq := count(wb)
+	fmt.Printf("| gradient | directions q | downsample | momentum | budget | success | of white-box | mean queries |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| white-box | – | – | – | – | %d/%d | 100 %% | %.0f |\n", ws, len(wb), wq)
+	for _, ms := range strings.Split(*momentum, ",") {
+		mom, err := strconv.ParseFloat(ms, 64)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, ds := range strings.Split(*downsample, ",") {
+			d, err := strconv.Atoi(ds)
+			if err != nil {
+				log.Fatal(err)
+			}
+			for _, bs := range strings.Split(*budgets, ",") {
+				b, err := strconv.Atoi(bs)
+				if err != nil {
+					log.Fatal(err)
+				}
+				// 60 estimates (20 PGD + 40 SAP steps) of 2q+1 queries, plus
+				// the final prediction, fit in the budget.
+				q := max(1, (b-1)/60/2-1)
+				fd := attack.FiniteDifference{Directions: q, Downsample: d, Momentum: mom}
+				out, err := sap.Attack(ctx, attack.NewOracle(clf, fd, items(), int64(b)))
+				if err != nil {
+					log.Fatal(err)
+				}
+				s, mq := count(out)
+				fmt.Printf("| finite-difference | %d | %d | %.2g | %d | %d/%d | %.0f %% | %.0f |\n", q, d, mom, b, s, len(out), 100*float64(s)/float64(max(ws, 1)), mq)
+			}
+		}
+	}
+}
