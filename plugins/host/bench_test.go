@@ -3,7 +3,11 @@ package host
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,22 +71,31 @@ func BenchmarkOverhead(b *testing.B) {
 		b.Run(fmt.Sprintf("batch=%d/taps=%d", c.batch, c.taps), func(b *testing.B) {
 			p := benchPlugin(b, Config{Path: faultyBin, Args: []string{"-mode=slow", fmt.Sprintf("-work=%d", c.taps)}})
 			var in, out []float64
+			var cpuIn, cpuOut time.Duration
+			pluginCPU0 := processCPU(p.PID())
 			for b.Loop() {
-				start := time.Now()
+				c0, start := selfCPU(), time.Now()
 				if _, err := m.Predict(context.Background(), x32); err != nil {
 					b.Fatal(err)
 				}
-				mid := time.Now()
+				c1, mid := selfCPU(), time.Now()
 				if _, err := p.Predict(context.Background(), x); err != nil {
 					b.Fatal(err)
 				}
+				c2 := selfCPU()
 				in = append(in, float64(mid.Sub(start))/1e6)
 				out = append(out, float64(time.Since(mid))/1e6)
+				cpuIn += c1 - c0
+				cpuOut += c2 - c1
 			}
+			cpuOut += processCPU(p.PID()) - pluginCPU0
 			mi, mo := median(in), median(out)
 			b.ReportMetric(mi, "inproc-ms")
 			b.ReportMetric(mo, "plugin-ms")
 			b.ReportMetric(100*(mo-mi)/mi, "overhead-%")
+			// CPU time (host + plugin process) is less sensitive to other
+			// load on the machine than wall time.
+			b.ReportMetric(100*float64(cpuOut-cpuIn)/float64(cpuIn), "cpu-overhead-%")
 		})
 	}
 }
@@ -91,4 +104,30 @@ func median(v []float64) float64 {
 	s := slices.Clone(v)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// selfCPU returns this process's user+system CPU time.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// processCPU returns the user+system CPU time of pid from /proc (10 ms
+// resolution), or 0.
+func processCPU(pid int) time.Duration {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ = 100
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -151,12 +152,16 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 		},
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
-		Managed:          true,
-		StartTimeout:     p.cfg.StartTimeout,
-		Stderr:           &lineLogger{log: p.log},
-		SyncStderr:       &lineLogger{log: p.log},
-		SyncStdout:       &lineLogger{log: p.log, stdout: true},
-		Logger:           hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Output: io.Discard, Level: hclog.Off}),
+		GRPCDialOptions: []grpc.DialOption{
+			grpc.WithInitialWindowSize(wire.WindowSize), grpc.WithInitialConnWindowSize(wire.WindowSize),
+			grpc.WithReadBufferSize(wire.BufferSize), grpc.WithWriteBufferSize(wire.BufferSize),
+		},
+		Managed:      true,
+		StartTimeout: p.cfg.StartTimeout,
+		Stderr:       &lineLogger{log: p.log},
+		SyncStderr:   &lineLogger{log: p.log},
+		SyncStdout:   &lineLogger{log: p.log, stdout: true},
+		Logger:       hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Output: io.Discard, Level: hclog.Off}),
 	})
 	rpcClient, err := client.Client()
 	if err != nil {

@@ -3,7 +3,6 @@ package sdk
 import (
 	"context"
 	"log"
-	"math"
 	"runtime/debug"
 
 	"google.golang.org/grpc/codes"
@@ -65,14 +64,12 @@ func (s *server) decode(in []*pluginpb.Signal) ([][]float32, error) {
 		if n < s.info.MinLength || n > s.info.MaxLength {
 			return nil, InvalidInput("signal %d has %d samples, want %d to %d", i, n, s.info.MinLength, s.info.MaxLength)
 		}
-		x, err := wire.Float32(nil, sig.GetSamples(), sig.GetLength())
+		x, bad, err := wire.Float32Finite(nil, sig.GetSamples(), sig.GetLength())
 		if err != nil {
 			return nil, InvalidInput("signal %d: %v", i, err)
 		}
-		for j, v := range x {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, InvalidInput("signal %d sample %d is %v, want a finite number", i, j, v)
-			}
+		if bad >= 0 {
+			return nil, InvalidInput("signal %d sample %d is %v, want a finite number", i, bad, x[bad])
 		}
 		out[i] = x
 	}

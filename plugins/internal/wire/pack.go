@@ -74,3 +74,28 @@ func Float64(dst []float64, b []byte, n uint32) ([]float64, error) {
 	}
 	return dst, nil
 }
+
+// expMask selects the exponent bits of a float32; all ones means NaN or ±Inf.
+const expMask = 0x7f800000
+
+// Float32Finite is Float32 that also returns the index of the first NaN or
+// ±Inf value, or -1 when all are finite, in the same pass.
+func Float32Finite(dst []float32, b []byte, n uint32) ([]float32, int, error) {
+	if err := checkLen(b, n); err != nil {
+		return nil, -1, err
+	}
+	if cap(dst) < int(n) {
+		dst = make([]float32, n)
+	}
+	dst = dst[:n]
+	b = b[:4*len(dst)]
+	bad := -1
+	for i := range dst {
+		u := binary.LittleEndian.Uint32(b[4*i:])
+		if u&expMask == expMask && bad < 0 {
+			bad = i
+		}
+		dst[i] = math.Float32frombits(u)
+	}
+	return dst, bad, nil
+}

@@ -30,6 +30,23 @@ func TestPackRoundTrip(t *testing.T) {
 	}
 }
 
+func TestFloat32Finite(t *testing.T) {
+	for _, tt := range []struct {
+		x    []float32
+		want int
+	}{
+		{[]float32{1, 2, 3}, -1},
+		{[]float32{1, float32(math.NaN()), float32(math.Inf(1))}, 1},
+		{[]float32{float32(math.Inf(-1))}, 0},
+		{[]float32{math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32}, -1},
+	} {
+		got, bad, err := Float32Finite(nil, AppendFloat32(nil, tt.x), uint32(len(tt.x)))
+		if err != nil || bad != tt.want || len(got) != len(tt.x) {
+			t.Errorf("Float32Finite(%v) = %v, %d, %v; want first non-finite %d", tt.x, got, bad, err, tt.want)
+		}
+	}
+}
+
 func TestPackLengthMismatch(t *testing.T) {
 	if _, err := Float64(nil, make([]byte, 7), 2); err == nil {
 		t.Error("7 bytes for 2 samples: want an error")
@@ -84,5 +101,14 @@ func BenchmarkFloat32(b *testing.B) {
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
 		dst, _ = Float32(dst, raw, uint32(len(dst)))
+	}
+}
+
+func BenchmarkFloat32Finite(b *testing.B) {
+	raw := AppendFloat32(nil, make([]float32, 64*18000))
+	dst := make([]float32, 64*18000)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		dst, _, _ = Float32Finite(dst, raw, uint32(len(dst)))
 	}
 }

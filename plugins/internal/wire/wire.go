@@ -30,6 +30,14 @@ const (
 	MagicCookieValue = "ecg-classifier-7f3c1a9e"
 )
 
+// gRPC transport sizes for both ends: flow-control windows large enough
+// for a whole batch of 64 × 18,000 float32 (4.6 MB) in flight, and socket
+// buffers of 1 MiB.
+const (
+	WindowSize = 16 << 20
+	BufferSize = 1 << 20
+)
+
 // Handshake is the go-plugin handshake of protocol version 1.
 var Handshake = plugin.HandshakeConfig{
 	ProtocolVersion:  ProtocolVersion,
