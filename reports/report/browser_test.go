@@ -147,6 +147,14 @@ func TestBrowserLoadsReport(t *testing.T) {
 			t.Errorf("chart %s is missing from the rendered page, or has no drawing", id)
 		}
 	}
+	// Every figure the page declares is drawn, not only the expected ones.
+	src, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if declared := strings.Count(string(src), `data-chart="`); declared != len(got) || declared < len(wantCharts) {
+		t.Errorf("the page declares %d charts, the browser drew %d", declared, len(got))
+	}
 	if n := bytes.Count(dom, []byte(`class="flip"`)); n != 5 {
 		t.Errorf("%d class-flip matrices rendered, want 5", n)
 	}

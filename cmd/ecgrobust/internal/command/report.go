@@ -26,6 +26,9 @@ type ReportOptions struct {
 	Results string
 	// Out is the directory the reports are written to.
 	Out string
+	// Format, when set, prints that one format to standard output instead
+	// of writing the directory (e.g. markdown for a PR comment).
+	Format string
 }
 
 const reportLong = `Render every report again from a results.json alone, without re-running:
@@ -33,7 +36,11 @@ results.json (same bytes), timings.json (when one sits beside the results),
 report.html, junit.xml, summary.md and manifest.json.
 
 When a manifest.json sits beside the results, its inputs (spec, plugin,
-data hashes) and replay command are carried into the new manifest.`
+data hashes), the spec copy and the replay command are carried into the new
+manifest.
+
+With --format, print one format to standard output instead: json, timings,
+html, junit or markdown (summary.md, e.g. for a pull-request comment).`
 
 func newCmdReport(f *Factory, runF func(context.Context, *ReportOptions) error) *cobra.Command {
 	opts := &ReportOptions{Factory: f}
@@ -41,10 +48,15 @@ func newCmdReport(f *Factory, runF func(context.Context, *ReportOptions) error) 
 		Use:     "report RESULTS.json",
 		Short:   "Re-render the reports from a results file",
 		Long:    reportLong,
-		Example: "  ecgrobust report out/results.json --out out/rerendered",
+		Example: "  ecgrobust report out/results.json --out out/rerendered\n  ecgrobust report out/results.json --format markdown > comment.md",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Results = args[0]
+			if opts.Format != "" {
+				if _, err := report.ParseFormat(opts.Format); err != nil {
+					return usageErrorf("--format: %w", err)
+				}
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -52,6 +64,7 @@ func newCmdReport(f *Factory, runF func(context.Context, *ReportOptions) error) 
 		},
 	}
 	cmd.Flags().StringVar(&opts.Out, "out", "out", "directory for the rendered reports")
+	cmd.Flags().StringVar(&opts.Format, "format", "", "print one format to standard output: json, timings, html, junit or markdown")
 	return cmd
 }
 
@@ -72,6 +85,13 @@ func runReport(_ context.Context, opts *ReportOptions) error {
 		return withCode(ExitRuntime, err)
 	} else if t != nil {
 		r.Timings = t
+	}
+	if opts.Format != "" {
+		f, _ := report.ParseFormat(opts.Format) // checked in RunE
+		if err := o.Write(opts.Factory.Stdout, r, f); err != nil {
+			return withCode(ExitRuntime, fmt.Errorf("write %s: %w", f, err))
+		}
+		return nil
 	}
 	m, err := report.WriteAll(opts.Out, r, o)
 	if err != nil {

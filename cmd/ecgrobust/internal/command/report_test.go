@@ -97,6 +97,7 @@ func TestReportErrors(t *testing.T) {
 		{"missing file", []string{"report", filepath.Join(dir, "nope.json")}, ExitUsage, "nope.json"},
 		{"bad json", []string{"report", bad, "--out", t.TempDir()}, ExitUsage, "results.json: line 3"},
 		{"no args", []string{"report"}, ExitUsage, "accepts 1 arg"},
+		{"unknown format", []string{"report", bad, "--format", "pdf"}, ExitUsage, `unknown format "pdf"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,5 +157,14 @@ func TestSpecSource(t *testing.T) {
 	}
 	if _, err := specSource(&spec.Spec{File: filepath.Join(t.TempDir(), "none.yaml")}); err == nil {
 		t.Error("missing spec file: no error")
+	}
+}
+
+func TestReportFormatToStdout(t *testing.T) {
+	src, _ := writeFixtureBundle(t, nil)
+	code, out, errs := execCLI(t, "report", filepath.Join(src, "results.json"), "--format", "markdown")
+	want, _ := os.ReadFile(filepath.Join(src, "summary.md"))
+	if code != ExitPass || out != string(want) {
+		t.Errorf("exit %d, stderr %q; stdout differs from summary.md:\n%s", code, errs, out)
 	}
 }
