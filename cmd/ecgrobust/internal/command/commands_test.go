@@ -330,13 +330,7 @@ func TestRunReferenceEndToEnd(t *testing.T) {
 }
 
 func TestRunPluginEndToEnd(t *testing.T) {
-	plugin, err := filepath.Abs("../../../../bin/ecgrobust-reference-plugin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(plugin); err != nil {
-		t.Skipf("no reference plugin at %s: run 'make build' first (make test does)", plugin)
-	}
+	plugin := referencePlugin(t)
 	_, viaPlugin, _ := runTiny(t, plugin)
 	_, inProcess, _ := runTiny(t, "reference")
 	if viaPlugin.Run.Model.Kind != "plugin" || len(viaPlugin.Run.Model.SHA256) != 64 {

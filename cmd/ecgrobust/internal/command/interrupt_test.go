@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -27,13 +26,7 @@ func TestHelperProcess(t *testing.T) {
 }
 
 func TestInterruptKeepsResultsAndKillsPlugin(t *testing.T) {
-	plugin, err := filepath.Abs("../../../../bin/ecgrobust-reference-plugin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(plugin); err != nil {
-		t.Skipf("no reference plugin at %s: run 'make build' first (make test does)", plugin)
-	}
+	plugin := referencePlugin(t)
 	out := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
 	cmd.Env = append(os.Environ(), "ECGROBUST_HELPER=1",
