@@ -107,7 +107,7 @@ func HighFrequencyFraction(d []float64, rateHz, cutoffHz float64) float64 {
 	if !nonzero {
 		return 0
 	}
-	coef := fourier.NewFFT(n).Coefficients(nil, d)
+	coef := spectrum(d)
 	var total, high float64
 	for k, c := range coef {
 		w := 2.0
@@ -124,6 +124,64 @@ func HighFrequencyFraction(d []float64, rateHz, cutoffHz float64) float64 {
 		return 0
 	}
 	return high / total
+}
+
+// spectrum returns the DFT coefficients X_0 … X_{⌊n/2⌋} of the real
+// sequence d. Lengths whose prime factors are all 2, 3 or 5 go straight to
+// gonum's FFT; other lengths (a 9.97 s record is often a prime number of
+// samples, where the direct FFT is O(n²)) use Bluestein's algorithm, which
+// computes the same n-point DFT through a power-of-two complex FFT.
+func spectrum(d []float64) []complex128 {
+	n := len(d)
+	if smooth(n) {
+		return fourier.NewFFT(n).Coefficients(nil, d)
+	}
+	m := 1
+	for m < 2*n-1 {
+		m <<= 1
+	}
+	// w_k = exp(−iπk²/n); X_k = w_k · Σ_j (d_j w_j) · conj(w_{k−j}).
+	w := make([]complex128, n)
+	for k := range w {
+		// k² mod 2n keeps the angle exact for large k.
+		kk := (int64(k) * int64(k)) % int64(2*n)
+		a := -math.Pi * float64(kk) / float64(n)
+		w[k] = complex(math.Cos(a), math.Sin(a))
+	}
+	a := make([]complex128, m)
+	b := make([]complex128, m)
+	for j := range n {
+		a[j] = complex(d[j], 0) * w[j]
+	}
+	b[0] = conj(w[0])
+	for k := 1; k < n; k++ {
+		b[k] = conj(w[k])
+		b[m-k] = conj(w[k])
+	}
+	fft := fourier.NewCmplxFFT(m)
+	fa := fft.Coefficients(nil, a)
+	fb := fft.Coefficients(nil, b)
+	for i := range fa {
+		fa[i] *= fb[i]
+	}
+	conv := fft.Sequence(nil, fa) // unnormalised inverse
+	out := make([]complex128, n/2+1)
+	for k := range out {
+		out[k] = w[k] * conv[k] / complex(float64(m), 0)
+	}
+	return out
+}
+
+func conj(c complex128) complex128 { return complex(real(c), -imag(c)) }
+
+// smooth reports whether n's prime factors are all 2, 3 or 5.
+func smooth(n int) bool {
+	for _, p := range []int{2, 3, 5} {
+		for n%p == 0 {
+			n /= p
+		}
+	}
+	return n == 1
 }
 
 func mustSameLen(a, b []float64) {

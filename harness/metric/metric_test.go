@@ -142,3 +142,27 @@ func TestMedianMean(t *testing.T) {
 		t.Error("median of nothing")
 	}
 }
+
+func TestSpectrumMatchesDirectDFT(t *testing.T) {
+	for _, n := range []int{1, 2, 7, 30, 97, 1000, 1009} {
+		d := make([]float64, n)
+		for i := range d {
+			d[i] = math.Sin(float64(i*i)*0.37) + 0.1*float64(i%5)
+		}
+		got := spectrum(d)
+		if len(got) != n/2+1 {
+			t.Fatalf("n=%d: %d coefficients", n, len(got))
+		}
+		for k := range got {
+			var re, im float64
+			for j, v := range d {
+				a := -2 * math.Pi * float64(k) * float64(j) / float64(n)
+				re += v * math.Cos(a)
+				im += v * math.Sin(a)
+			}
+			if math.Abs(real(got[k])-re) > 1e-8*float64(n) || math.Abs(imag(got[k])-im) > 1e-8*float64(n) {
+				t.Fatalf("n=%d k=%d: %v, direct DFT %v", n, k, got[k], complex(re, im))
+			}
+		}
+	}
+}
