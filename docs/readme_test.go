@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -24,7 +25,7 @@ func TestReadmeScreenshot(t *testing.T) {
 	}
 }
 
-var mdLink = regexp.MustCompile(`\]\(([^)#\s]+)(#[^)\s]*)?\)`)
+var mdLink = regexp.MustCompile(`\]\(([^)#\s]*)(#[^)\s]*)?\)`)
 
 // TestLinks checks every relative link of README.md and the docs resolves
 // to a file of the repository.
@@ -42,8 +43,21 @@ func TestLinks(t *testing.T) {
 				continue
 			}
 			p := filepath.Join(repoRoot, filepath.Dir(f), target)
+			if target == "" {
+				p = filepath.Join(repoRoot, f)
+			}
 			if _, err := os.Stat(p); err != nil {
 				t.Errorf("%s links to %s, which does not exist", f, target)
+				continue
+			}
+			if m[2] != "" && strings.HasSuffix(p, ".md") {
+				md, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Contains(anchors(string(md)), m[2][1:]) {
+					t.Errorf("%s links to %s%s: no such section", f, target, m[2])
+				}
 			}
 		}
 	}
@@ -144,4 +158,52 @@ func TestReadmeExitCodes(t *testing.T) {
 	if len(rows) != len(consts) {
 		t.Errorf("README.md lists %d exit codes, exitcode.go defines %d", len(rows), len(consts))
 	}
+}
+
+var docRef = regexp.MustCompile(`docs/([a-z0-9-]+\.md)(#[a-z0-9-]+)?`)
+
+// TestErrorDocRefs checks that the doc sections the CLI's messages point to
+// (docs/x.md#anchor in cmd/ecgrobust/internal/command) exist.
+func TestErrorDocRefs(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(repoRoot, "cmd/ecgrobust/internal/command/*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range docRef.FindAllStringSubmatch(string(b), -1) {
+			found++
+			md, err := os.ReadFile(filepath.Join(repoRoot, "docs", m[1]))
+			if err != nil {
+				t.Errorf("%s points to docs/%s: %v", filepath.Base(f), m[1], err)
+				continue
+			}
+			if m[2] != "" && !slices.Contains(anchors(string(md)), m[2][1:]) {
+				t.Errorf("%s points to docs/%s%s: no such section", filepath.Base(f), m[1], m[2])
+			}
+		}
+	}
+	if found == 0 {
+		t.Error("no CLI message points to the docs")
+	}
+}
+
+// anchors returns the GitHub anchors of a Markdown file's headings.
+func anchors(md string) []string {
+	var out []string
+	drop := regexp.MustCompile(`[^\p{L}\p{N} _-]`)
+	for _, l := range strings.Split(md, "\n") {
+		if h, ok := strings.CutPrefix(l, "#"); ok {
+			h = strings.TrimSpace(strings.TrimLeft(h, "#"))
+			out = append(out, strings.ReplaceAll(drop.ReplaceAllString(strings.ToLower(h), ""), " ", "-"))
+		}
+	}
+	return out
 }

@@ -122,7 +122,7 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	log.Info("data", "origin", set.Origin, "records", len(set.Records), "sha256", set.SHA256)
 	m, err := f.OpenClassifier(ctx, ClassifierRequest{Model: s.Model, SpecDir: specDir(s), Instances: s.Model.Instances, Logger: log})
 	if err != nil {
-		return withCode(ExitRuntime, fmt.Errorf("open model: %w", err))
+		return withCode(ExitRuntime, fmt.Errorf("open model: %w (troubleshooting: docs/vendor-guide.md#when-something-goes-wrong)", err))
 	}
 	defer func() {
 		if err := m.Close(); err != nil {

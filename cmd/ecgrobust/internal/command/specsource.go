@@ -12,6 +12,9 @@ import (
 	"github.com/ecgrobust/ecgrobust/specs"
 )
 
+// specReferenceDoc is where spec errors send the reader.
+const specReferenceDoc = "docs/spec-reference.md"
+
 // bundledPrefix marks a bundled spec in file names shown to the user.
 const bundledPrefix = "bundled:"
 
@@ -24,7 +27,7 @@ func loadSpec(arg string) (*spec.Spec, error) {
 		return nil, err
 	}
 	if err := s.CheckExprs(verdict.Check); err != nil {
-		return nil, &exitError{code: ExitUsage, err: fmt.Errorf("invalid spec:\n%w", err)}
+		return nil, &exitError{code: ExitUsage, err: fmt.Errorf("invalid spec (fields, units, defaults, metric names: %s):\n%w", specReferenceDoc, err)}
 	}
 	return s, nil
 }
@@ -51,7 +54,7 @@ func readSpec(arg string) (*spec.Spec, error) {
 	if err != nil {
 		var list spec.ErrorList
 		if errors.As(err, &list) {
-			return nil, &exitError{code: ExitUsage, err: fmt.Errorf("invalid spec:\n%w", err)}
+			return nil, &exitError{code: ExitUsage, err: fmt.Errorf("invalid spec (fields, units, defaults, metric names: %s):\n%w", specReferenceDoc, err)}
 		}
 		return nil, err
 	}

@@ -99,6 +99,9 @@ func validateRun(opts *ValidateOptions) error {
 		}
 	}
 	if bad > 0 {
+		if !opts.JSON {
+			fmt.Fprintf(f.Stderr, "every field, unit, default and metric name: %s\n", specReferenceDoc)
+		}
 		return &exitError{code: ExitUsage} // already reported
 	}
 	return nil
