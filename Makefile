@@ -7,7 +7,7 @@ DATA    ?= ../shared/data
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/ecgrobust/ecgrobust/cmd/ecgrobust/internal/command.Version=$(VERSION)
 
-.PHONY: all build test vet demo proto bench fuzz clean golden screenshot train-reference docs screenshot-readme
+.PHONY: all build test vet demo proto bench fuzz clean golden screenshot train-reference docs screenshot-readme reproduce
 
 all: build
 
@@ -110,6 +110,16 @@ train-reference:
 	sum=$$(sha256sum reference-model/weights/reference.ecgw | cut -d' ' -f1); \
 	sed -i "s/^const SHA256 = \".*\"/const SHA256 = \"$$sum\"/" reference-model/weights/weights.go
 	$(GO) test ./reference-model/cnn -run TestDemoPredictionsGolden -update
+
+## reproduce: Han et al. 2020 (SAP, PGD, collating) on the 853-record test
+## split with the reference CNN, through the bundled han2020-reproduction spec
+## (about 1-2 h on 2 cores; not part of test). FAIL (exit 1) is an expected
+## verdict here; see docs/reproduction.md for the figures and how to read them
+REPRO_OUT ?= out/reproduction
+reproduce: build
+	@mkdir -p $(REPRO_OUT)
+	$(BIN)/ecgrobust run han2020-reproduction --model reference --data $(DATA) --out $(REPRO_OUT) || [ $$? -le 2 ]
+	@echo "reproduce: results in $(REPRO_OUT)/results.json, report in $(REPRO_OUT)/report.html"
 
 ## bench: the benchmarks recorded in BENCHMARKS.md
 bench:
