@@ -98,6 +98,10 @@ func (l Line) chart(f format) (gochart.Chart, error) {
 	}
 	if l.XRange != nil {
 		xlo, xhi = l.XRange[0], l.XRange[1]
+	} else if l.marked() {
+		// Keep dots and error bars off the frame.
+		pad := (xhi - xlo) * 0.05
+		xlo, xhi = xlo-pad, xhi+pad
 	}
 	xa := axisTicks(xlo, xhi, 10, l.XRange != nil)
 	ya := l.yAxis()
@@ -106,6 +110,13 @@ func (l Line) chart(f format) (gochart.Chart, error) {
 	plotW := w - 120
 	var series []gochart.Series
 	var legend []legendEntry
+	nbars := 0
+	for _, s := range l.Series {
+		if s.Low != nil {
+			nbars++
+		}
+	}
+	kbar := 0
 	for i, s := range l.Series {
 		color := s.Color
 		if color == "" {
@@ -132,7 +143,10 @@ func (l Line) chart(f format) (gochart.Chart, error) {
 			YValues: y,
 		})
 		if s.Low != nil {
-			series = append(series, errorBars{x: s.X, lo: s.Low, hi: s.High, color: color})
+			// Bars of different series at the same x sit side by side.
+			dodge := int(math.Round((float64(kbar) - float64(nbars-1)/2) * 7))
+			series = append(series, errorBars{x: s.X, lo: s.Low, hi: s.High, color: color, dodge: dodge})
+			kbar++
 		}
 		if s.Name != "" {
 			legend = append(legend, legendEntry{name: text(f, s.Name), color: color, dashed: s.Dashed})
@@ -144,6 +158,17 @@ func (l Line) chart(f format) (gochart.Chart, error) {
 	c.XAxis = xAxis(f, l.XLabel, xa)
 	c.YAxis = yAxis(f, l.YLabel, ya)
 	return c, nil
+}
+
+// marked reports whether some series of l marks its points (dots or
+// error bars).
+func (l Line) marked() bool {
+	for _, s := range l.Series {
+		if s.Dots || s.Low != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // yAxis returns the value axis of l.
@@ -528,6 +553,8 @@ func legendRenderable(rows [][]legendEntry) gochart.Renderable {
 type errorBars struct {
 	x, lo, hi []float64
 	color     string
+	// dodge shifts the bars this many pixels to the right.
+	dodge int
 }
 
 func (e errorBars) GetName() string             { return "" }
@@ -544,7 +571,7 @@ func (e errorBars) Render(r gochart.Renderer, cb gochart.Box, xr, yr gochart.Ran
 		if math.IsNaN(x) || math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
 			continue
 		}
-		px := cb.Left + xr.Translate(x)
+		px := cb.Left + xr.Translate(x) + e.dodge
 		y0, y1 := cb.Bottom-yr.Translate(lo), cb.Bottom-yr.Translate(hi)
 		r.MoveTo(px, y0)
 		r.LineTo(px, y1)
