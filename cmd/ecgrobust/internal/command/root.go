@@ -44,7 +44,17 @@ Exit codes:
   1  FAIL: a criterion does not hold
   2  INCONCLUSIVE: a criterion could not be evaluated
   3  invalid spec, flags or arguments
-  4  runtime error (plugin, data or I/O)`
+  4  runtime error (plugin, data or I/O)
+
+Documentation: README.md and, in docs/, vendor-guide.md (wrap your model),
+auditor-guide.md (run a standard spec, verify evidence), ci-guide.md
+(release gates) and spec-reference.md (every spec field and metric).`
+
+const rootExample = `  ecgrobust specs list
+  ecgrobust plugin check ./my-plugin
+  ecgrobust run ci-gate-quick --model ./my-plugin --out out/gate
+  ecgrobust verify --replay out/gate
+  ecgrobust compare out/release-1.3 out/gate --strict`
 
 // NewRootCmd builds the command tree.
 func NewRootCmd(f *Factory) *cobra.Command {
@@ -52,7 +62,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		Use:           "ecgrobust",
 		Short:         "Adversarial robustness harness for ECG rhythm classifiers",
 		Long:          rootLong,
-		Example:       "  ecgrobust run specs/ci-gate-quick.yaml --out out/",
+		Example:       rootExample,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
