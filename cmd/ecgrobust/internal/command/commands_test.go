@@ -205,10 +205,10 @@ func TestRunPipeline(t *testing.T) {
 	writeReports = writeResultsJSON // the report bundle has its own tests
 	runEngine = func(_ context.Context, in runInput) (*engine.Result, error) {
 		s, set := in.Spec, in.Data
-		if len(set.Records) != 20 {
-			t.Errorf("records = %d, want 20 (5 per class)", len(set.Records))
+		if set.Len() != 20 {
+			t.Errorf("records = %d, want 20 (5 per class)", set.Len())
 		}
-		in.Progress(len(set.Records), len(set.Records))
+		in.Progress(set.Len(), set.Len())
 		return &engine.Result{SchemaVersion: engine.SchemaVersion, Run: engine.RunInfo{Spec: engine.SpecRef{Name: s.Metadata.Name, SHA256: s.SHA256}},
 			Metrics: metrics}, nil
 	}

@@ -12,9 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ecgrobust/ecgrobust/harness/ecg"
 	"github.com/ecgrobust/ecgrobust/harness/ecg/dataset"
 	"github.com/ecgrobust/ecgrobust/harness/ecg/noise"
+	"github.com/ecgrobust/ecgrobust/harness/engine"
 	"github.com/ecgrobust/ecgrobust/harness/shard"
 	"github.com/ecgrobust/ecgrobust/harness/spec"
 )
@@ -148,7 +148,7 @@ func checkParts(parts []loadedPart) error {
 
 // checkCoverage checks that every (record, attack) pair the spec asks
 // for on recs is in exactly one part, the part its record belongs to.
-func checkCoverage(s *spec.Spec, recs []ecg.Record, parts []loadedPart) error {
+func checkCoverage(s *spec.Spec, data engine.Source, parts []loadedPart) error {
 	classes := map[string][]string{}
 	for _, a := range s.Attacks {
 		classes[a.ID] = a.Classes
@@ -168,9 +168,10 @@ func checkCoverage(s *spec.Spec, recs []ecg.Record, parts []loadedPart) error {
 		}
 		return false
 	}
-	labels := make(map[string]string, len(recs))
-	for _, r := range recs {
-		labels[r.ID] = r.Label
+	labels := make(map[string]string, data.Len())
+	for i := range data.Len() {
+		id, label := data.Meta(i)
+		labels[id] = label
 	}
 	where := map[[2]string]string{}
 	var doubled, stray []string
@@ -194,11 +195,12 @@ func checkCoverage(s *spec.Spec, recs []ecg.Record, parts []loadedPart) error {
 		}
 	}
 	var missing []string
-	for _, r := range recs {
+	for i := range data.Len() {
+		id, label := data.Meta(i)
 		for _, a := range s.Attacks {
-			if applies(a.ID, r.Label) {
-				if _, ok := where[[2]string{r.ID, a.ID}]; !ok {
-					missing = append(missing, fmt.Sprintf("%s/%s (part %d)", r.ID, a.ID, shard.Of(r.ID, parts[0].Result.Run.Shard.Count)))
+			if applies(a.ID, label) {
+				if _, ok := where[[2]string{id, a.ID}]; !ok {
+					missing = append(missing, fmt.Sprintf("%s/%s (part %d)", id, a.ID, shard.Of(id, parts[0].Result.Run.Shard.Count)))
 				}
 			}
 		}
@@ -261,14 +263,15 @@ func runMerge(ctx context.Context, opts *MergeOptions) error {
 	if p0.Data != "" && !opts.DataSet {
 		dataRoot = p0.Data
 	}
-	set, err := dataset.Load(ctx, datasetConfig(s, dataRoot))
+	set, err := dataset.Open(ctx, datasetConfig(s, dataRoot))
 	if err != nil {
 		return withCode(ExitRuntime, fmt.Errorf("load data: %w", err))
 	}
+	defer set.Close()
 	if set.SHA256 != run0.Dataset.SHA256 {
 		return usageErrorf("the data (%s) has sha256 %s, the parts ran on %s", set.Origin, set.SHA256, run0.Dataset.SHA256)
 	}
-	if err := checkCoverage(s, set.Records, parts); err != nil {
+	if err := checkCoverage(s, set, parts); err != nil {
 		return err
 	}
 	var ns *noise.Source

@@ -74,7 +74,7 @@ func newCmdRun(f *Factory, runF func(context.Context, *RunOptions) error) *cobra
 // runInput is what the engine runs on.
 type runInput struct {
 	Spec    *spec.Spec
-	Data    *dataset.Set
+	Data    *dataset.Stream
 	Model   *OpenedModel
 	Version string
 	Log     *slog.Logger
@@ -91,10 +91,10 @@ type runInput struct {
 // runEngine runs the spec's attacks over the records. A test replaces it.
 var runEngine = func(ctx context.Context, in runInput) (*engine.Result, error) {
 	d := in.Data
-	return engine.Run(ctx, in.Spec, engine.Records(d.Records), in.Model.Pool, in.Scale.options(engine.Options{
+	return engine.Run(ctx, in.Spec, d, in.Model.Pool, in.Scale.options(engine.Options{
 		Progress:       func(p engine.Progress) { in.Progress(p.Done, p.Total) },
 		Model:          engine.ModelRef{Kind: in.Model.Kind, SHA256: in.Model.SHA256},
-		Dataset:        engine.DatasetRef{Source: d.Config.Source, Split: in.Spec.Dataset.Split, SHA256: d.SHA256, Records: len(d.Records)},
+		Dataset:        engine.DatasetRef{Source: d.Config.Source, Split: in.Spec.Dataset.Split, SHA256: d.SHA256, Records: d.Len()},
 		HarnessVersion: in.Version,
 		Logger:         in.Log,
 		Noise:          noiseFunc(in.Noise),
@@ -115,11 +115,12 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	if err := checkOutDir(opts.Global.Out); err != nil {
 		return withCode(ExitRuntime, err)
 	}
-	set, err := dataset.Load(ctx, datasetConfig(s, opts.Global.Data))
+	set, err := dataset.Open(ctx, datasetConfig(s, opts.Global.Data)) // records decoded per batch
 	if err != nil {
 		return withCode(ExitRuntime, fmt.Errorf("load data: %w", err))
 	}
-	log.Info("data", "origin", set.Origin, "records", len(set.Records), "sha256", set.SHA256)
+	defer set.Close()
+	log.Info("data", "origin", set.Origin, "records", set.Len(), "sha256", set.SHA256)
 	m, err := f.OpenClassifier(ctx, ClassifierRequest{Model: s.Model, SpecDir: specDir(s), Instances: s.Model.Instances, Logger: log})
 	if err != nil {
 		return withCode(ExitRuntime, fmt.Errorf("open model: %w (troubleshooting: docs/vendor-guide.md#when-something-goes-wrong)", err))

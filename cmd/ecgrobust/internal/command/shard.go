@@ -90,10 +90,10 @@ type scaleRun struct {
 // startScale opens the run's journal in dir: resumed when resume is set
 // and a journal is there, else new (an older journal is kept as
 // journal.jsonl.prev). It also checks dir has room for the results.
-func startScale(opts *RunOptions, s *spec.Spec, set *dataset.Set, m *OpenedModel, log *slog.Logger) (*scaleRun, error) {
+func startScale(opts *RunOptions, s *spec.Spec, set *dataset.Stream, m *OpenedModel, log *slog.Logger) (*scaleRun, error) {
 	dir := opts.Global.Out
 	sc := &scaleRun{part: opts.Scale.Part, log: log}
-	if err := checkFreeSpace(dir, estimateBytes(s, len(set.Records))); err != nil {
+	if err := checkFreeSpace(dir, estimateBytes(s, set.Len())); err != nil {
 		return nil, withCode(ExitRuntime, err)
 	}
 	h := journal.Header{Spec: s.SHA256, Model: m.SHA256, Dataset: set.SHA256, Seed: s.Seed, HarnessVersion: Version}
