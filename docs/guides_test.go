@@ -199,3 +199,34 @@ func TestVendorGuideGoExample(t *testing.T) {
 	}
 	t.Error("vendor-guide.md shows no Go plugin calling sdk.Serve")
 }
+
+// TestVendorGuidePythonExcerpt keeps the guide's Python excerpts verbatim
+// parts of plugins/examples/python/plugin.py ("..." lines mark cuts).
+func TestVendorGuidePythonExcerpt(t *testing.T) {
+	src := string(mustRead(t, "plugins/examples/python/plugin.py"))
+	n := 0
+	for _, b := range codeBlocks(mustRead(t, "docs/vendor-guide.md")) {
+		if b.lang != "python" {
+			continue
+		}
+		n++
+		var chunk strings.Builder
+		check := func() {
+			if c := chunk.String(); c != "" && !strings.Contains(src, c) {
+				t.Errorf("vendor-guide.md:%d: this part of the Python excerpt is not in plugin.py:\n%s", b.line, c)
+			}
+			chunk.Reset()
+		}
+		for _, l := range strings.SplitAfter(b.body, "\n") {
+			if strings.TrimSpace(l) == "..." {
+				check()
+				continue
+			}
+			chunk.WriteString(l)
+		}
+		check()
+	}
+	if n == 0 {
+		t.Error("vendor-guide.md shows no Python excerpt")
+	}
+}
