@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ecgrobust/ecgrobust/plugins/internal/wire"
 )
 
 // Defaults for the zero values of Config.
@@ -46,6 +48,13 @@ type Config struct {
 	// before every call fails with ErrRestarts. Zero means
 	// DefaultMaxRestarts; a negative value disables restarts.
 	MaxRestarts int
+	// Reattach, when set, connects to a plugin already running in debug
+	// mode (started by hand with ECGROBUST_PLUGIN_DEBUG=1, e.g. under a
+	// debugger) instead of starting Path: the ECGROBUST_PLUGIN_REATTACH
+	// value it printed. Open also reads that variable from the environment
+	// when Reattach is empty. A reattached plugin is neither pinned nor
+	// restarted, and Close leaves its process running.
+	Reattach string
 	// Logger receives the plugin's stderr, one record per line with the
 	// attribute plugin=Name, and lifecycle events. Default slog.Default().
 	Logger *slog.Logger
@@ -53,6 +62,16 @@ type Config struct {
 
 // withDefaults checks c and fills in its defaults.
 func (c Config) withDefaults() (Config, error) {
+	if c.Reattach == "" {
+		c.Reattach = os.Getenv(wire.ReattachEnv)
+	}
+	if c.Reattach != "" {
+		if c.Name == "" {
+			c.Name = "reattached"
+		}
+		c.MaxRestarts = -1
+		return c.fill(), nil
+	}
 	if c.Path == "" {
 		return c, &Error{Plugin: c.Name, Op: "start", Kind: ErrConfig, Err: fmt.Errorf("no plugin path"), Fix: "set the path of the plugin executable"}
 	}
@@ -77,6 +96,11 @@ func (c Config) withDefaults() (Config, error) {
 			return c, &Error{Plugin: c.Name, Op: "start", Kind: ErrConfig, Err: fmt.Errorf("sha256 %q is not 64 hex digits", c.SHA256), Fix: "use the output of sha256sum"}
 		}
 	}
+	return c.fill(), nil
+}
+
+// fill sets the defaults of the timing, restart and logging fields.
+func (c Config) fill() Config {
 	if c.CallTimeout <= 0 {
 		c.CallTimeout = DefaultCallTimeout
 	}
@@ -92,5 +116,5 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	return c, nil
+	return c
 }

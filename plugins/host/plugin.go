@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -53,6 +54,9 @@ type Plugin struct {
 	cfg  Config
 	log  *slog.Logger // cfg.Logger with plugin=Name
 	info model.Info
+	// reattach, when set, connects to a plugin in debug mode instead of
+	// starting one.
+	reattach *plugin.ReattachConfig
 
 	sem  chan struct{} // holds one token per call in flight (capacity 1)
 	busy atomic.Bool
@@ -73,9 +77,10 @@ var (
 
 // instance is one plugin process and its connection.
 type instance struct {
-	client *plugin.Client
-	run    *procRunner
-	rpc    pluginpb.ClassifierClient
+	client      *plugin.Client
+	run         *procRunner // nil for a reattached plugin
+	rpc         pluginpb.ClassifierClient
+	reattachPid int
 }
 
 // Open starts the plugin, checks its protocol version and description, and
@@ -90,7 +95,15 @@ func Open(ctx context.Context, cfg Config) (*Plugin, error) {
 		return nil, err
 	}
 	p := &Plugin{cfg: cfg, log: cfg.Logger.With("plugin", cfg.Name), sem: make(chan struct{}, 1)}
-	if err := p.checkSum(); err != nil {
+	if cfg.Reattach != "" {
+		rc, err := reattachConfig(cfg.Reattach)
+		if err != nil {
+			return nil, &Error{Plugin: cfg.Name, Op: "start", Kind: ErrConfig, Err: err,
+				Fix: "use the " + wire.ReattachEnv + " value the plugin printed in debug mode"}
+		}
+		p.reattach = rc
+		p.log.Warn("attaching to a plugin in debug mode; it is not started, pinned or restarted by the harness", "pid", rc.Pid, "addr", rc.Addr)
+	} else if err := p.checkSum(); err != nil {
 		return nil, err
 	}
 	inst, desc, err := p.start(ctx)
@@ -104,7 +117,7 @@ func Open(ctx context.Context, cfg Config) (*Plugin, error) {
 	}
 	p.info = info
 	p.inst = inst
-	p.log.Info("plugin started", "path", cfg.Path, "pid", inst.run.PID(),
+	p.log.Info("plugin started", "path", cfg.Path, "pid", inst.pid(),
 		"model", info.Name, "version", info.Version, "input_gradient", info.InputGradient)
 	return p, nil
 }
@@ -140,7 +153,7 @@ func (p *Plugin) checkSum() error {
 // start launches one plugin process and asks it to describe itself.
 func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeResponse, error) {
 	var run *procRunner
-	client := plugin.NewClient(&plugin.ClientConfig{
+	cc := &plugin.ClientConfig{
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: wire.VersionedPlugins(nil),
 		RunnerFunc: func(_ hclog.Logger, cmd *exec.Cmd, _ string) (runner.Runner, error) {
@@ -162,7 +175,12 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 		SyncStderr:   &lineLogger{log: p.log},
 		SyncStdout:   &lineLogger{log: p.log, stdout: true},
 		Logger:       hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Output: io.Discard, Level: hclog.Off}),
-	})
+	}
+	if p.reattach != nil {
+		cc.RunnerFunc, cc.AutoMTLS, cc.Reattach = nil, false, p.reattach
+		cc.Plugins = wire.PluginSet(nil) // reattaching skips version negotiation
+	}
+	client := plugin.NewClient(cc)
 	rpcClient, err := client.Client()
 	if err != nil {
 		client.Kill()
@@ -175,6 +193,9 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 			Fix: "the plugin does not serve the ecgrobust classifier; build it with plugins/sdk or the protocol in plugins/proto"}
 	}
 	inst := &instance{client: client, run: run, rpc: raw.(pluginpb.ClassifierClient)}
+	if p.reattach != nil {
+		inst.reattachPid = p.reattach.Pid
+	}
 	cctx, cancel := context.WithTimeout(ctx, p.cfg.CallTimeout)
 	defer cancel()
 	desc, err := inst.rpc.Describe(cctx, &pluginpb.DescribeRequest{ProtocolVersion: wire.ProtocolVersion})
@@ -241,7 +262,7 @@ func (p *Plugin) PID() int {
 	if p.inst == nil {
 		return 0
 	}
-	return p.inst.run.PID()
+	return p.inst.pid()
 }
 
 // Counts returns the queries sent so far.
@@ -276,10 +297,29 @@ func (p *Plugin) Close() error {
 	return nil
 }
 
+// pid returns the plugin's process id.
+func (in *instance) pid() int {
+	if in.run == nil {
+		return in.reattachPid
+	}
+	return in.run.PID()
+}
+
+// exited reports whether the process has exited; for a reattached plugin,
+// whether the connection is gone.
+func (in *instance) exited() bool {
+	if in.run == nil {
+		return in.client.Exited()
+	}
+	return in.run.exited()
+}
+
 // stop ends the process; hard skips the graceful shutdown request.
 func (in *instance) stop(hard bool) {
 	if hard {
-		_ = in.run.Kill(context.Background())
+		if in.run != nil {
+			_ = in.run.Kill(context.Background())
+		}
 	}
 	in.client.Kill()
 }
@@ -298,9 +338,11 @@ func (p *Plugin) ensure(ctx context.Context, op string) (*instance, error) {
 		return nil, &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrClosed}
 	}
 	inst := p.inst
-	if inst != nil && inst.run.exited() {
-		p.inst, inst = nil, nil
+	if inst != nil && inst.exited() {
+		p.inst = nil
 		p.log.Warn("plugin exited between calls")
+		go inst.stop(false) // reaped already; release the connection
+		inst = nil
 	}
 	if inst != nil {
 		p.mu.Unlock()
@@ -398,7 +440,7 @@ func (p *Plugin) callError(ctx context.Context, timedOut bool, inst *instance, o
 		return &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrClosed}
 	}
 	if timedOut {
-		p.log.Error("plugin call timed out; killing it", "op", op, "timeout", p.cfg.CallTimeout, "pid", inst.run.PID())
+		p.log.Error("plugin call timed out; killing it", "op", op, "timeout", p.cfg.CallTimeout, "pid", inst.pid())
 		p.drop(inst)
 		return &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrTimeout,
 			Err: fmt.Errorf("no answer within %v; the plugin was killed and restarts at the next call", p.cfg.CallTimeout),
@@ -408,10 +450,10 @@ func (p *Plugin) callError(ctx context.Context, timedOut bool, inst *instance, o
 		return fmt.Errorf("%s: %w", op, ctx.Err())
 	}
 	st := status.Convert(err)
-	if inst.run.exited() || st.Code() == codes.Unavailable {
+	if inst.exited() || st.Code() == codes.Unavailable {
 		p.drop(inst)
 		detail := st.Message()
-		if inst.run.waitErr != nil {
+		if inst.run != nil && inst.run.waitErr != nil {
 			detail = inst.run.waitErr.Error() + ": " + detail
 		}
 		p.log.Error("plugin process died during a call", "op", op, "error", detail)
@@ -543,4 +585,22 @@ func (p *Plugin) InputGradient(ctx context.Context, signals [][]float64, labels 
 		scores = append(scores, s...)
 	}
 	return grads, scores, nil
+}
+
+// reattachConfig parses a wire.Reattach value.
+func reattachConfig(s string) (*plugin.ReattachConfig, error) {
+	r, err := wire.ParseReattach(s)
+	if err != nil {
+		return nil, err
+	}
+	var addr net.Addr
+	if r.Network == "unix" {
+		addr, err = net.ResolveUnixAddr("unix", r.Addr)
+	} else {
+		addr, err = net.ResolveTCPAddr("tcp", r.Addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reattach address: %w", err)
+	}
+	return &plugin.ReattachConfig{Protocol: plugin.ProtocolGRPC, ProtocolVersion: r.ProtocolVersion, Addr: addr, Pid: r.Pid, Test: true}, nil
 }

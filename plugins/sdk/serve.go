@@ -1,10 +1,13 @@
 package sdk
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -31,7 +34,11 @@ const parentPoll = 500 * time.Millisecond
 // under the plugin's name. (While serving, os.Stdout and os.Stderr are
 // pipes that go-plugin forwards to the host asynchronously; output written
 // to them just before a crash can be lost.)
-// Run by hand, without a host, the binary prints a notice and exits.
+// Run by hand, without a host, the binary prints a notice and exits, unless
+// ECGROBUST_PLUGIN_DEBUG is set: then it serves until interrupted (under a
+// debugger, say) and prints an ECGROBUST_PLUGIN_REATTACH value; a harness
+// run with that variable in its environment uses this process instead of
+// starting the plugin.
 func Serve(c Classifier) {
 	stderr := os.Stderr // go-plugin redirects os.Stderr while serving
 	srv, err := newServer(c)
@@ -39,8 +46,7 @@ func Serve(c Classifier) {
 		fmt.Fprintf(os.Stderr, "%v\n", err)
 		os.Exit(1)
 	}
-	go watchParent(os.Getppid(), stderr)
-	plugin.Serve(&plugin.ServeConfig{
+	cfg := &plugin.ServeConfig{
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: wire.VersionedPlugins(srv),
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
@@ -56,7 +62,33 @@ func Serve(c Classifier) {
 			Output: stderr,
 			Level:  hclog.Warn,
 		}),
-	})
+	}
+	if os.Getenv(wire.DebugEnv) != "" && os.Getenv(wire.MagicCookieKey) == "" {
+		serveDebug(cfg, stderr)
+		return
+	}
+	go watchParent(os.Getppid(), stderr)
+	plugin.Serve(cfg)
+}
+
+// serveDebug serves without a host until SIGINT or SIGTERM and prints how
+// to attach one: the debug path for plugin authors (run the plugin under a
+// debugger with ECGROBUST_PLUGIN_DEBUG=1, then point the harness at it).
+func serveDebug(cfg *plugin.ServeConfig, stderr io.Writer) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ch := make(chan *plugin.ReattachConfig, 1)
+	closed := make(chan struct{})
+	cfg.Test = &plugin.ServeTestConfig{Context: ctx, ReattachConfigCh: ch, CloseCh: closed}
+	go func() {
+		select {
+		case rc := <-ch:
+			r := wire.Reattach{Network: rc.Addr.Network(), Addr: rc.Addr.String(), Pid: rc.Pid, ProtocolVersion: rc.ProtocolVersion}
+			fmt.Fprintf(stderr, "sdk: debug mode, serving until interrupted; attach the harness with\n  export %s='%s'\n", wire.ReattachEnv, r)
+		case <-closed:
+		}
+	}()
+	plugin.Serve(cfg)
 }
 
 // watchParent exits the process when its parent is no longer ppid, i.e.
