@@ -52,4 +52,11 @@
 //     Go tests, conformance.TestBinary.
 //
 // The plugin exits by itself when the host process dies.
+//
+// # Debugging
+//
+// Run the binary by hand with ECGROBUST_PLUGIN_DEBUG=1, e.g. under dlv: it
+// serves without a host and prints an ECGROBUST_PLUGIN_REATTACH value; a
+// harness started with that variable in its environment attaches to this
+// process instead of starting the plugin.
 package sdk
