@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/ecgrobust/ecgrobust/harness/spec"
+	"github.com/ecgrobust/ecgrobust/harness/verdict"
 	"github.com/ecgrobust/ecgrobust/specs"
 )
 
@@ -101,6 +102,28 @@ attacks:
 gradient_fidelity: {records: 1}
 criteria:
   - {id: c, expr: clean_accuracy >= 0}
+`
+
+// exampleSpec opens the reference; specReference checks it is valid.
+const exampleSpec = `apiVersion: ecgrobust/v1
+kind: RobustnessSpec
+metadata:
+  name: my-gate
+  version: 1.0.0
+  description: SAP at the paper's 10 µV budget on the 40 demo records; at most 10 % may flip.
+model:
+  plugin: ./my-plugin          # relative to this file; or "reference"
+  # sha256: <sha256sum of ./my-plugin>
+dataset:
+  source: demo
+seed: 1
+attacks:
+  - id: sap
+    type: sap
+    epsilon_uv: 10
+criteria:
+  - id: sap-success
+    expr: sap_success_rate_ci_high <= 0.10
 `
 
 // units gives the unit of fields whose name does not carry it.
@@ -433,6 +456,13 @@ func specReference() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	ex, err := spec.Parse("example.yaml", []byte(exampleSpec))
+	if err != nil {
+		return nil, fmt.Errorf("the example spec: %w", err)
+	}
+	if err := ex.CheckExprs(verdict.Check); err != nil {
+		return nil, fmt.Errorf("the example spec's criteria: %w", err)
+	}
 	var b bytes.Buffer
 	var problems []string
 	b.WriteString(`# Spec reference
@@ -452,6 +482,10 @@ Guides: [vendor](vendor-guide.md), [auditor](auditor-guide.md), [CI](ci-guide.md
 Units: amplitudes in µV (fields ending ` + "`_uv`" + `), rates in Hz (` + "`_hz`" + `), ratios
 in dB (` + "`_db`" + `), lengths in samples; SAP kernels in samples at 300 Hz (scaled
 to the model's rate, keeping their extent in seconds).
+
+A small complete spec (every field left out takes the default below):
+
+` + "```yaml\n" + exampleSpec + "```" + `
 
 Contents: [top level](#top-level) · [metadata](#metadata) · [model](#model) ·
 [dataset](#dataset) · [preprocessing](#preprocessing) · [attacks](#attacks) ·
