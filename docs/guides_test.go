@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecgrobust/ecgrobust/specs"
 )
 
 // guides are the documents whose shell blocks run.
@@ -228,5 +230,20 @@ func TestVendorGuidePythonExcerpt(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("vendor-guide.md shows no Python excerpt")
+	}
+}
+
+// TestAuditorGuideCoversBundledSpecs checks that every bundled spec is
+// explained in the auditor guide's table and listed in README.md.
+func TestAuditorGuideCoversBundledSpecs(t *testing.T) {
+	guide := string(mustRead(t, "docs/auditor-guide.md"))
+	readme := string(mustRead(t, "README.md"))
+	for _, name := range specs.Names() {
+		if !strings.Contains(guide, "| `"+name+"` |") {
+			t.Errorf("docs/auditor-guide.md does not explain the bundled spec %s in its table", name)
+		}
+		if !strings.Contains(readme, "`"+name+"`") {
+			t.Errorf("README.md does not list the bundled spec %s", name)
+		}
 	}
 }
