@@ -98,10 +98,16 @@ func (l Line) chart(f format) (gochart.Chart, error) {
 	}
 	if l.XRange != nil {
 		xlo, xhi = l.XRange[0], l.XRange[1]
-	} else if l.marked() {
-		// Keep dots and error bars off the frame.
+	} else if l.hasErrorBars() {
+		// Keep error bars off the frame, without crossing zero (a budget
+		// or a query count is never negative).
 		pad := (xhi - xlo) * 0.05
-		xlo, xhi = xlo-pad, xhi+pad
+		if xlo >= 0 && xlo-pad < 0 {
+			xlo = 0
+		} else {
+			xlo -= pad
+		}
+		xhi += pad
 	}
 	xa := axisTicks(xlo, xhi, 10, l.XRange != nil)
 	ya := l.yAxis()
@@ -160,11 +166,10 @@ func (l Line) chart(f format) (gochart.Chart, error) {
 	return c, nil
 }
 
-// marked reports whether some series of l marks its points (dots or
-// error bars).
-func (l Line) marked() bool {
+// hasErrorBars reports whether some series of l has error bars.
+func (l Line) hasErrorBars() bool {
 	for _, s := range l.Series {
-		if s.Dots || s.Low != nil {
+		if s.Low != nil {
 			return true
 		}
 	}

@@ -229,6 +229,9 @@ func identity(r *engine.Result, version string) []kv {
 		rows = append(rows, kv{"Rendered by", "ecgrobust " + version})
 	}
 	rows = append(rows, kv{"Results schema", r.SchemaVersion})
+	if r.Timings != nil {
+		rows = append(rows, kv{"Wall time", num(math.Round(r.Timings.TotalSeconds*10)/10) + " s (timings.json)"})
+	}
 	return rows
 }
 
@@ -552,6 +555,10 @@ func classOrder(r *engine.Result, seen map[string]bool) []string {
 	return append(out, extra...)
 }
 
+// maxLabelledBars is the most bars a chart writes values on; more would
+// overlap at 100 % zoom.
+const maxLabelledBars = 16
+
 func perClassFigures(r *engine.Result) []figure {
 	seen := map[string]bool{}
 	var attacks []engine.AttackSummary
@@ -572,7 +579,7 @@ func perClassFigures(r *engine.Result) []figure {
 	classes := classOrder(r, seen)
 	// Headroom above 1 keeps the value labels clear of the legend.
 	b := chart.Bars{Categories: classes, XLabel: "True class", YLabel: "Success rate", YRange: &[2]float64{0, 1.1}, Labels: 2, Width: figureWidth}
-	if len(classes)*len(attacks) > 24 {
+	if len(classes)*len(attacks) > maxLabelledBars {
 		b.Labels = -1
 		b.YRange = &[2]float64{0, 1}
 	}
@@ -587,8 +594,59 @@ func perClassFigures(r *engine.Result) []figure {
 		}
 		b.Series = append(b.Series, s)
 	}
-	return []figure{draw("per-class-success", "Success rate by true class",
+	figs := []figure{draw("per-class-success", "Success rate by true class",
 		"For each attack, the fraction of correctly classified records of each class whose label the attack changed. A missing bar: no attacked record of that class.", b)}
+	if f, ok := perClassAccuracy(r, classes); ok {
+		figs = append(figs, f)
+	}
+	return figs
+}
+
+// perClassAccuracy draws, per true class, the clean accuracy next to the
+// accuracy left after each attack (the engine's per-class clean_accuracy
+// and robust_accuracy).
+func perClassAccuracy(r *engine.Result, classes []string) (figure, bool) {
+	var clean []float64
+	var series []chart.BarSeries
+	for _, a := range r.Attacks {
+		s := chart.BarSeries{Name: "after " + a.ID}
+		any := false
+		for i, c := range classes {
+			if clean == nil {
+				clean = make([]float64, len(classes))
+				for j := range clean {
+					clean[j] = math.NaN()
+				}
+			}
+			if v, ok := a.PerClass[c]["clean_accuracy"]; ok && math.IsNaN(clean[i]) {
+				clean[i] = v
+			}
+			v, ok := a.PerClass[c]["robust_accuracy"]
+			if !ok {
+				v = math.NaN()
+			} else {
+				any = true
+			}
+			s.Values = append(s.Values, v)
+		}
+		if any {
+			series = append(series, s)
+		}
+	}
+	if len(series) == 0 || allNaN(clean) {
+		return figure{}, false
+	}
+	b := chart.Bars{Categories: classes, XLabel: "True class", YLabel: "Accuracy", YRange: &[2]float64{0, 1.1}, Labels: 2, Width: figureWidth,
+		Series: append([]chart.BarSeries{{Name: "clean", Values: clean, Color: "#555555"}}, series...)}
+	for i := range b.Series[1:] {
+		b.Series[i+1].Color = chart.Palette[i%len(chart.Palette)]
+	}
+	if len(classes)*len(b.Series) > maxLabelledBars {
+		b.Labels = -1
+		b.YRange = &[2]float64{0, 1}
+	}
+	return draw("per-class-accuracy", "Accuracy by true class, clean and after each attack",
+		"Fraction of the records of each class classified correctly, before any attack (grey) and after each attack.", b), true
 }
 
 func flips(r *engine.Result) []flipView {
@@ -660,7 +718,7 @@ func overlay(r *engine.Result, ex engine.Example) overlayView {
 		kind, eps = attackKind(*sum), sum.EpsilonUV
 	}
 	v := overlayView{Title: fmt.Sprintf("%s · %s", ex.Record, ex.Attack)}
-	if kind != "" {
+	if kind != "" && kind != ex.Attack {
 		v.Title += " (" + kind + ")"
 	}
 	v.Title += fmt.Sprintf(": %s → %s", ex.TrueLabel, ex.AdvLabel)

@@ -294,6 +294,7 @@ var wantCharts = []string{
 	"overlay-a00001-pgd-10uv",
 	"overlay-a00001-sap-10uv",
 	"per-class-success",
+	"per-class-accuracy",
 	"curve-noise-ec57-accuracy-vs-snr-em",
 }
 

@@ -158,6 +158,31 @@ func Result() *engine.Result {
 		for c, n := range perClassN {
 			s.PerClass[c] = map[string]float64{"attacked": float64(n), "success_rate": round(float64(perClassS[c])/float64(n), 4)}
 		}
+		// Records per class and correct before/after, as the engine reports.
+		for _, c := range classes {
+			var recs, clean, robust int
+			for _, row := range r.Records {
+				if row.Attack != a.id || row.TrueLabel != c {
+					continue
+				}
+				recs++
+				if row.CleanLabel == c {
+					clean++
+				}
+				if row.AdvLabel == c {
+					robust++
+				}
+			}
+			if recs == 0 {
+				continue
+			}
+			if s.PerClass[c] == nil {
+				s.PerClass[c] = map[string]float64{"attacked": 0}
+			}
+			s.PerClass[c]["records"] = float64(recs)
+			s.PerClass[c]["clean_accuracy"] = round(float64(clean)/float64(recs), 4)
+			s.PerClass[c]["robust_accuracy"] = round(float64(robust)/float64(recs), 4)
+		}
 		rate := float64(succ) / float64(attacked)
 		lo, hi := wilson(succ, attacked)
 		s.Metrics = map[string]float64{
