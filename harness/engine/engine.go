@@ -30,7 +30,9 @@ type Options struct {
 	Filter func(recordID string) bool
 	// Done are rows finished by an earlier, interrupted run (resume).
 	// Their (record, attack) pairs are not recomputed; they enter the
-	// Result as given.
+	// Result as given. Leave out errored rows that should be retried.
+	// Rows of records outside Filter or of attacks not in the spec are
+	// ignored.
 	Done []RecordResult
 	// Sink receives every newly computed row as soon as its record's batch
 	// finishes (for a crash journal). Calls are serialised; an error from
@@ -299,7 +301,7 @@ type loaded struct {
 // Only a context or programming error is returned; model failures become
 // errored rows.
 func (r *runner) batch(ctx context.Context, clf model.Classifier, batch []int) ([]RecordResult, map[string]float64, error) {
-	t0 := time.Now()
+	secs := map[string]float64{} // "record/attack" → seconds, the batch's share
 	recs := make([]*loaded, len(batch))
 	for k, i := range batch {
 		id, label := r.data.Meta(i)
@@ -374,6 +376,7 @@ func (r *runner) batch(ctx context.Context, clf model.Classifier, batch []int) (
 		}
 		var out []RecordResult
 		var err error
+		ta := time.Now()
 		switch {
 		case p.collate != nil:
 			out, err = r.runCollate(ctx, clf, pi, p, pending)
@@ -385,16 +388,15 @@ func (r *runner) batch(ctx context.Context, clf model.Classifier, batch []int) (
 		if err != nil {
 			return nil, nil, err
 		}
+		per := time.Since(ta).Seconds() / float64(len(pending))
 		for _, row := range out {
 			if _, isDone := r.done[[2]string{row.Record, row.Attack}]; !isDone {
 				rows = append(rows, row)
+				secs[row.Record+"/"+row.Attack] = per
 			}
 		}
 	}
-	secs := map[string]float64{}
-	per := time.Since(t0).Seconds() / float64(len(batch))
 	for _, l := range recs {
-		secs[l.id] = per
 		if l.err != nil {
 			r.log.Warn("record errored", "record", l.id, "err", l.err)
 		}
