@@ -23,7 +23,10 @@ func CheckBinary(ctx context.Context, cfg host.Config, opts Options) (Report, er
 		return Report{}, fmt.Errorf("start plugin: %w", err)
 	}
 	defer p.Close()
-	r := Check(ctx, p, cfg.Path, opts)
+	if opts.Target == "" {
+		opts.Target = cfg.Path
+	}
+	r := Check(ctx, p, opts)
 	if c := p.Counts(); c.Restarts > 0 {
 		r.add(Item{Name: "stability", Status: Fail, Detail: fmt.Sprintf("the plugin crashed or hung and was restarted %d times", c.Restarts)})
 	}

@@ -17,6 +17,9 @@ import (
 
 // Options tune the battery. Zero fields take the defaults noted.
 type Options struct {
+	// Target names what is checked in the report, e.g. the plugin's path
+	// (default: the model's name).
+	Target string
 	// Signals is the number of synthetic test signals (default 4).
 	Signals int
 	// Length is the test signal length in samples (default 18,000, clamped
@@ -73,16 +76,18 @@ const determinismTolerance = 1e-6
 func figure(v float64) *float64 { return &v }
 
 // Check runs the battery against c and returns the report; it never
-// panics on a misbehaving classifier. target names c in the report. The
-// checks: a sane description; finite, well-shaped scores (probabilities
+// panics on a misbehaving classifier. The checks: a sane description; finite, well-shaped scores (probabilities
 // summing to 1 when declared); determinism on repeat; batch answers equal
 // single answers; wrong length, empty batch and NaN input rejected with an
 // error, not a crash; for gradient models, agreement with central finite
 // differences along smooth random directions; latency per call and signal.
-func Check(ctx context.Context, c model.Classifier, target string, opts Options) Report {
+func Check(ctx context.Context, c model.Classifier, opts Options) Report {
 	opts = opts.withDefaults()
 	info := c.Info()
-	r := Report{Target: target, Model: info, Passed: true}
+	if opts.Target == "" {
+		opts.Target = info.Name
+	}
+	r := Report{Target: opts.Target, Model: info, Passed: true}
 	if err := checkInfo(info); err != nil {
 		r.add(Item{Name: "describe", Status: Fail, Detail: err.Error()})
 		return r

@@ -34,7 +34,7 @@ criteria:
   - {id: sap, expr: sap_success_rate <= 0.5}
 `
 
-func writeScaleSpec(t *testing.T, dir, plugin string, perClass, steps int) string {
+func writeScaleSpec(t testing.TB, dir, plugin string, perClass, steps int) string {
 	t.Helper()
 	s := strings.Replace(scaleSpec, "%s", plugin, 1)
 	s = strings.Replace(s, "%d", itoa(perClass), 1)
