@@ -7,7 +7,8 @@
 //     work. A block preceded by the line
 //     `<!-- doctest: skip: REASON -->` is not run (long runs, full data);
 //     `<!-- doctest: exit N -->` says the block must end with exit status N
-//     (a FAIL verdict is 1).
+//     (a FAIL verdict is 1), and `contains TEXT` that its output must
+//     contain TEXT; join several with " ; ".
 //   - Every `ecgrobust …` invocation in the guides, the CI files under ci/
 //     and the commands' own help examples names a real command and real
 //     flags of the built binary, and every command's help has an example.

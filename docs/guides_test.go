@@ -3,6 +3,7 @@ package docs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,18 +82,12 @@ func TestGuideCommands(t *testing.T) {
 				if b.lang != "sh" {
 					continue
 				}
-				want := 0
-				switch {
-				case strings.HasPrefix(b.marker, "skip:") && len(strings.TrimSpace(strings.TrimPrefix(b.marker, "skip:"))) > 0:
+				d, err := parseDirective(b.marker)
+				if err != nil {
+					t.Fatalf("%s:%d: %v", g, b.line, err)
+				}
+				if d.skip {
 					continue
-				case strings.HasPrefix(b.marker, "exit "):
-					n, err := strconv.Atoi(strings.TrimPrefix(b.marker, "exit "))
-					if err != nil {
-						t.Fatalf("%s:%d: bad directive %q", g, b.line, b.marker)
-					}
-					want = n
-				case b.marker != "":
-					t.Fatalf("%s:%d: unknown directive %q: use \"skip: REASON\" or \"exit N\"", g, b.line, b.marker)
 				}
 				ran++
 				start := time.Now()
@@ -109,14 +104,64 @@ func TestGuideCommands(t *testing.T) {
 					t.Fatalf("%s:%d: %v", g, b.line, err)
 				}
 				t.Logf("%s:%d: exit %d in %v", g, b.line, code, time.Since(start).Round(time.Millisecond))
-				if code != want {
-					t.Errorf("%s:%d: block exited %d, want %d:\n%s\noutput:\n%s", g, b.line, code, want, b.body, out)
+				if code != d.exit {
+					t.Errorf("%s:%d: block exited %d, want %d:\n%s\noutput:\n%s", g, b.line, code, d.exit, b.body, out)
+				}
+				for _, c := range d.contains {
+					if !strings.Contains(string(out), c) {
+						t.Errorf("%s:%d: output lacks %q:\n%s\noutput:\n%s", g, b.line, c, b.body, out)
+					}
 				}
 			}
 			if ran == 0 {
 				t.Errorf("%s: no shell block ran", g)
 			}
 		})
+	}
+}
+
+// doctest is what a `<!-- doctest: … -->` line before a block asks:
+// "skip: REASON", "exit N", "contains TEXT", several joined by " ; ".
+type doctest struct {
+	skip     bool
+	exit     int
+	contains []string
+}
+
+func parseDirective(marker string) (doctest, error) {
+	var d doctest
+	if marker == "" {
+		return d, nil
+	}
+	for _, part := range strings.Split(marker, " ; ") {
+		part = strings.TrimSpace(part)
+		switch {
+		case strings.HasPrefix(part, "skip:") && strings.TrimSpace(strings.TrimPrefix(part, "skip:")) != "":
+			d.skip = true
+		case strings.HasPrefix(part, "exit "):
+			n, err := strconv.Atoi(strings.TrimPrefix(part, "exit "))
+			if err != nil {
+				return d, fmt.Errorf("bad directive %q: %w", part, err)
+			}
+			d.exit = n
+		case strings.HasPrefix(part, "contains ") && len(part) > len("contains "):
+			d.contains = append(d.contains, strings.TrimPrefix(part, "contains "))
+		default:
+			return d, fmt.Errorf("unknown directive %q: use \"skip: REASON\", \"exit N\" or \"contains TEXT\"", part)
+		}
+	}
+	return d, nil
+}
+
+func TestParseDirective(t *testing.T) {
+	d, err := parseDirective("exit 1 ; contains verdict: FAIL ; contains a;b")
+	if err != nil || d.exit != 1 || len(d.contains) != 2 || d.contains[0] != "verdict: FAIL" || d.contains[1] != "a;b" {
+		t.Errorf("parseDirective = %+v, %v", d, err)
+	}
+	for _, bad := range []string{"skip:", "exit x", "expect 1", "contains "} {
+		if _, err := parseDirective(bad); err == nil {
+			t.Errorf("parseDirective(%q) accepted", bad)
+		}
 	}
 }
 
