@@ -263,10 +263,23 @@ type Check struct {
 var ErrChanged = errors.New("evidence does not match the manifest")
 
 // Verify re-hashes every file of the bundle in dir. Outputs are looked
-// up in dir; relative input paths in the manifest's WorkDir, then in the
-// current directory. The error, when not nil, wraps ErrChanged and names
-// every changed or missing file.
+// up in dir; input paths as recorded (relative ones in the manifest's
+// WorkDir, then in the current directory). The error, when not nil, wraps
+// ErrChanged and names every changed or missing file.
 func Verify(dir string) (*Manifest, []Check, error) {
+	return VerifyWith(dir, VerifyOptions{})
+}
+
+// VerifyOptions adjust where Verify looks for input files.
+type VerifyOptions struct {
+	// InputDirs are searched, in order, for an input file by its base
+	// name when it is not at its recorded path: a third party who
+	// received the bundle with the plugin binary and data files.
+	InputDirs []string
+}
+
+// VerifyWith is Verify with options.
+func VerifyWith(dir string, o VerifyOptions) (*Manifest, []Check, error) {
 	m, err := ReadManifest(dir)
 	if err != nil {
 		return nil, nil, err
@@ -275,10 +288,19 @@ func Verify(dir string) (*Manifest, []Check, error) {
 	var bad []string
 	for _, f := range m.Files {
 		c := Check{File: f, Resolved: resolve(dir, m.WorkDir, f)}
+		if !f.InBundle && f.Role != RoleOutput {
+			if _, err := os.Stat(c.Resolved); err != nil {
+				for _, d := range o.InputDirs {
+					p := filepath.Join(d, filepath.Base(f.Path))
+					if _, err := os.Stat(p); err == nil {
+						c.Resolved = p
+						break
+					}
+				}
+			}
+		}
 		sum, _, err := hashFile(c.Resolved)
 		switch {
-		case errors.Is(err, os.ErrNotExist):
-			c.Status, c.Err = StatusMissing, err
 		case err != nil:
 			c.Status, c.Err = StatusMissing, err
 		case sum != f.SHA256:

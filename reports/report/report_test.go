@@ -513,3 +513,40 @@ func FuzzThresholds(f *testing.F) {
 		}
 	})
 }
+
+func TestVerifyInputDirs(t *testing.T) {
+	dir, work, elsewhere := t.TempDir(), t.TempDir(), t.TempDir()
+	plugin := filepath.Join(work, "vendor-plugin")
+	if err := os.WriteFile(plugin, []byte("binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	o := fixedOptions()
+	o.WorkDir = work
+	o.Inputs = []Input{{Role: RolePlugin, Path: plugin}}
+	if _, err := WriteAll(dir, reporttest.Result(), o); err != nil {
+		t.Fatal(err)
+	}
+	// The auditor has the plugin, but not at the vendor's path.
+	if err := os.Remove(plugin); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Verify(dir); err == nil || !strings.Contains(err.Error(), "plugin "+plugin+" missing") {
+		t.Fatalf("err = %v, want the plugin missing", err)
+	}
+	if err := os.WriteFile(filepath.Join(elsewhere, "vendor-plugin"), []byte("binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, checks, err := VerifyWith(dir, VerifyOptions{InputDirs: []string{t.TempDir(), elsewhere}})
+	if err != nil {
+		t.Fatalf("with the input directory: %v", err)
+	}
+	if checks[0].Resolved != filepath.Join(elsewhere, "vendor-plugin") {
+		t.Errorf("plugin hashed at %s", checks[0].Resolved)
+	}
+	if err := os.WriteFile(filepath.Join(elsewhere, "vendor-plugin"), []byte("other binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := VerifyWith(dir, VerifyOptions{InputDirs: []string{elsewhere}}); err == nil || !strings.Contains(err.Error(), "changed") {
+		t.Errorf("a different plugin passes: %v", err)
+	}
+}

@@ -21,11 +21,16 @@ type VerifyOptions struct {
 	Dir string
 	// Replay re-runs the recorded command and compares results.json.
 	Replay bool
+	// InputDirs are searched by base name for inputs (plugin binary, data
+	// files) not found at their recorded paths.
+	InputDirs []string
 }
 
 const verifyLong = `Check an evidence bundle: re-hash every file listed in DIR/manifest.json
 (spec, plugin binary, data files, results and reports) and name each file
-that changed or is missing.
+that changed or is missing. Inputs are looked for at their recorded paths;
+--inputs DIR also looks in DIR by file name (e.g. a plugin binary received
+with the bundle).
 
 With --replay, also run the recorded command line again (in this
 ecgrobust, through the same code path as 'ecgrobust run', writing into a
@@ -41,7 +46,7 @@ func newCmdVerify(f *Factory, runF func(context.Context, *VerifyOptions) error) 
 		Use:     "verify DIR",
 		Short:   "Re-check an evidence bundle's hashes, optionally replaying the run",
 		Long:    verifyLong,
-		Example: "  ecgrobust verify out/\n  ecgrobust verify --replay out/",
+		Example: "  ecgrobust verify out/\n  ecgrobust verify --inputs ./received out/\n  ecgrobust verify --replay out/",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = args[0]
@@ -52,18 +57,23 @@ func newCmdVerify(f *Factory, runF func(context.Context, *VerifyOptions) error) 
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Replay, "replay", false, "re-run the recorded command and compare results.json")
+	cmd.Flags().StringArrayVar(&opts.InputDirs, "inputs", nil, "directory to look in for inputs not at their recorded path (repeatable)")
 	return cmd
 }
 
 func runVerify(ctx context.Context, opts *VerifyOptions) error {
 	out := opts.Factory.Stdout
-	m, checks, err := report.Verify(opts.Dir)
+	m, checks, err := report.VerifyWith(opts.Dir, report.VerifyOptions{InputDirs: opts.InputDirs})
 	if m == nil {
 		return withCode(ExitRuntime, err)
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	for _, c := range checks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Status, c.File.Role, c.File.Path)
+		line := fmt.Sprintf("%s\t%s\t%s", c.Status, c.File.Role, c.File.Path)
+		if !c.File.InBundle && c.File.Role != report.RoleOutput && c.Resolved != c.File.Path {
+			line += "\t(at " + c.Resolved + ")"
+		}
+		fmt.Fprintln(tw, line)
 	}
 	_ = tw.Flush()
 	if err != nil {

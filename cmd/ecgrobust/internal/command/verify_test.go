@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,5 +131,18 @@ func TestWithOut(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("withOut(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestVerifyFlags(t *testing.T) {
+	f, _, _ := testFactory()
+	var got *VerifyOptions
+	cmd := newCmdVerify(f, func(_ context.Context, o *VerifyOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"bundle", "--replay", "--inputs", "a", "--inputs", "b"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Dir != "bundle" || !got.Replay || strings.Join(got.InputDirs, ",") != "a,b" {
+		t.Errorf("options = %+v", got)
 	}
 }
