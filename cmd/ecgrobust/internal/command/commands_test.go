@@ -89,6 +89,10 @@ func TestValidateCommand(t *testing.T) {
 	if code != ExitPass || strings.Count(out, ": valid (") != 2 {
 		t.Fatalf("code %d, stdout %q, stderr %q", code, out, errOut)
 	}
+	code, _, errOut = runCLI(t, &Factory{}, "validate", t.TempDir())
+	if code != ExitUsage || !strings.Contains(errOut, "read spec") {
+		t.Errorf("directory as spec: code %d, stderr %q", code, errOut)
+	}
 	code, _, errOut = runCLI(t, &Factory{}, "validate", "../../../../harness/spec/testdata/broken/float-into-int.yaml")
 	if code != ExitUsage || !strings.Contains(errOut, "float-into-int.yaml:16:12: attacks[0].steps: must be an integer, got the number 20.5") {
 		t.Errorf("broken spec: code %d, stderr %q", code, errOut)

@@ -56,7 +56,7 @@ func readSpec(arg string) (*spec.Spec, error) {
 		if errors.As(err, &list) {
 			return nil, &exitError{code: ExitUsage, err: fmt.Errorf("invalid spec (fields, units, defaults, metric names: %s):\n%w", specReferenceDoc, err)}
 		}
-		return nil, err
+		return nil, usageErrorf("%w", err) // unreadable: a directory, no permission
 	}
 	return s, nil
 }
