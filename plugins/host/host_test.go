@@ -443,3 +443,23 @@ func TestPool(t *testing.T) {
 		t.Errorf("InputGradient: %d gradients, %v", len(g), err)
 	}
 }
+
+func TestCloseDuringHungCall(t *testing.T) {
+	p := openT(t, Config{Path: faultyBin, Args: []string{"-mode=hang"}, CallTimeout: time.Minute})
+	errc := make(chan error, 1)
+	go func() {
+		_, err := p.Predict(context.Background(), signals(1, 100, true))
+		errc <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // let the call reach the plugin
+	p.Close()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("in-flight call: %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close left the in-flight call hanging")
+	}
+	assertNoProcess(t, faultyBin)
+}
