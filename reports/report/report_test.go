@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
@@ -548,5 +549,72 @@ func TestVerifyInputDirs(t *testing.T) {
 	}
 	if _, _, err := VerifyWith(dir, VerifyOptions{InputDirs: []string{elsewhere}}); err == nil || !strings.Contains(err.Error(), "changed") {
 		t.Errorf("a different plugin passes: %v", err)
+	}
+}
+
+func TestVerdictBanner(t *testing.T) {
+	for _, v := range []verdict.Outcome{verdict.Pass, verdict.Fail, verdict.Inconclusive} {
+		r := reporttest.Result()
+		r.Verdict = v
+		page := renderHTML(t, r)
+		want := fmt.Sprintf(`<section class="banner %s" id="verdict" data-verdict="%s">`, strings.ToLower(string(v)), v)
+		if !strings.Contains(page, want) {
+			t.Errorf("%s: banner %q not found", v, want)
+		}
+	}
+}
+
+func TestMinimalResult(t *testing.T) {
+	r := &engine.Result{SchemaVersion: engine.SchemaVersion, Verdict: verdict.Pass}
+	for _, f := range Formats {
+		var buf bytes.Buffer
+		if err := Write(&buf, r, f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if strings.Contains(buf.String(), "Chart not drawn") {
+			t.Errorf("%s: a chart without data was attempted", f)
+		}
+	}
+	if _, err := WriteAll(t.TempDir(), r, Options{}); err != nil {
+		t.Errorf("WriteAll: %v", err)
+	}
+}
+
+func TestHostileLabelsAreEscaped(t *testing.T) {
+	r := reporttest.Result()
+	evil := `<script>alert(1)</script>&]]>`
+	r.Run.Spec.Name = evil
+	r.Examples[0].Record = evil
+	r.Examples[0].TrueLabel = evil
+	r.Attacks[0].ID = evil
+	r.Criteria[0].Description = evil
+	r.Records[0].Error = evil
+	page := renderHTML(t, r)
+	if strings.Contains(page, "<script") {
+		t.Error("report.html contains an unescaped <script> from the results")
+	}
+	var md bytes.Buffer
+	if err := Write(&md, r, Markdown); err != nil {
+		t.Fatal(err)
+	}
+	var ju bytes.Buffer
+	if err := Write(&ju, r, JUnit); err != nil {
+		t.Fatal(err)
+	}
+	// JUnit: attributes are escaped, bodies are CDATA; the file parses and
+	// gives back the text unchanged.
+	var doc struct {
+		Suites []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Out string `xml:"system-out"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(ju.Bytes(), &doc); err != nil {
+		t.Fatalf("junit.xml does not parse: %v", err)
+	}
+	if doc.Suites[0].Name != evil || !strings.Contains(doc.Suites[0].Cases[0].Out, evil) {
+		t.Errorf("junit.xml altered the text: suite %q, system-out %q", doc.Suites[0].Name, doc.Suites[0].Cases[0].Out)
 	}
 }
