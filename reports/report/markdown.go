@@ -94,6 +94,8 @@ func attackRows(r *engine.Result) []attackRow {
 			}
 		} else if v, ok := a.Metrics["accuracy_min"]; ok {
 			row.Success = "min accuracy " + pct(v)
+		} else if parts := collateParts(a.Metrics); parts != "" {
+			row.Success = parts
 		}
 		if v, ok := a.Metrics["robust_accuracy"]; ok {
 			row.Robust = pct(v)
@@ -120,4 +122,18 @@ func attackKind(a engine.AttackSummary) string {
 		k += " (black-box)"
 	}
 	return k
+}
+
+// collateParts summarises a collating attack: the share of resampled,
+// concatenated and band-sampled examples still adversarial.
+func collateParts(m map[string]float64) string {
+	var parts []string
+	for _, p := range []struct{ key, name string }{
+		{"gaussian_fraction", "noise"}, {"concat_fraction", "concat"}, {"uniform_fraction", "band"},
+	} {
+		if v, ok := m[p.key]; ok {
+			parts = append(parts, p.name+" "+pct(v))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -618,3 +618,16 @@ func TestHostileLabelsAreEscaped(t *testing.T) {
 		t.Errorf("junit.xml altered the text: suite %q, system-out %q", doc.Suites[0].Name, doc.Suites[0].Cases[0].Out)
 	}
 }
+
+func TestCollateRow(t *testing.T) {
+	r := reporttest.Result()
+	r.Attacks = append(r.Attacks, engine.AttackSummary{ID: "collate", Type: "collate", Records: 6,
+		Metrics: map[string]float64{"gaussian_fraction": 0.876, "concat_fraction": 1, "uniform_fraction": 1, "collated": 3}})
+	var md bytes.Buffer
+	if err := Write(&md, r, Markdown); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "| collate | collate | — | noise 87.6 %, concat 100.0 %, band 100.0 % | — |") {
+		t.Errorf("collate row missing:\n%s", md.String())
+	}
+}
