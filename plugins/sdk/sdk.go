@@ -91,9 +91,10 @@ func (info Info) Validate() error {
 //
 // The SDK checks every request before Predict sees it: the batch is not
 // empty and not above Info.MaxBatch, every signal's length is within
-// [Info.MinLength, Info.MaxLength], and every sample is finite. Calls may
-// come from several goroutines at once only if the host sends them
-// concurrently; the ecgrobust host sends one call at a time per process.
+// [Info.MinLength, Info.MaxLength], and every sample is finite. Predict
+// and InputGradient are never called concurrently: the SDK lets one call
+// at a time in (the harness runs several plugin processes for parallel
+// work), so an implementation need not be goroutine-safe.
 type Classifier interface {
 	// Info describes the classifier. It is called once, at Serve.
 	Info() Info

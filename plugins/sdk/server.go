@@ -18,7 +18,22 @@ type server struct {
 	impl Classifier
 	grad Gradienter // nil without the capability
 	info Info
+	// sem lets one call at a time into the implementation: a call the host
+	// gave up on may still run when the next one arrives.
+	sem chan struct{}
 }
+
+// acquire waits for the implementation to be free, or for ctx.
+func (s *server) acquire(ctx context.Context) error {
+	select {
+	case s.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return status.FromContextError(ctx.Err()).Err()
+	}
+}
+
+func (s *server) release() { <-s.sem }
 
 func newServer(c Classifier) (*server, error) {
 	info := c.Info()
@@ -27,7 +42,7 @@ func newServer(c Classifier) (*server, error) {
 	}
 	info.Classes = append([]string(nil), info.Classes...)
 	g, _ := c.(Gradienter)
-	return &server{impl: c, grad: g, info: info}, nil
+	return &server{impl: c, grad: g, info: info, sem: make(chan struct{}, 1)}, nil
 }
 
 func (s *server) Describe(context.Context, *pluginpb.DescribeRequest) (*pluginpb.DescribeResponse, error) {
@@ -89,6 +104,10 @@ func (s *server) Predict(ctx context.Context, req *pluginpb.PredictRequest) (res
 	if err != nil {
 		return nil, err
 	}
+	if err := s.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer s.release()
 	defer recoverInto("predict", &err)
 	scores, err := s.impl.Predict(ctx, x)
 	if err != nil {
@@ -124,6 +143,10 @@ func (s *server) InputGradient(ctx context.Context, req *pluginpb.InputGradientR
 	default:
 		return nil, InvalidInput("loss %v is not supported: use cross_entropy or logit_margin", req.GetLoss())
 	}
+	if err := s.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer s.release()
 	defer recoverInto("input gradient", &err)
 	grads, scores, err := s.grad.InputGradient(ctx, x, labels, loss)
 	if err != nil {
