@@ -84,9 +84,10 @@ screenshot:
 	mkdir -p out
 	ECGROBUST_SCREENSHOT=$(CURDIR)/out/report-screenshot.png $(GO) test ./reports/report -run TestBrowserScreenshotNotBlank -count=1 -v
 
-## docs: regenerate docs/spec-reference.md from harness/spec and specs/schema.json
+## docs: regenerate docs/spec-reference.md (from harness/spec and specs/schema.json)
+## and the bundled specs' criteria tables in docs/auditor-guide.md
 docs:
-	$(GO) test ./docs -run TestSpecReference -count=1 -update
+	$(GO) test ./docs -run 'TestSpecReference|TestAuditorGuideCriteria' -count=1 -update
 
 ## screenshot-readme: run the demo, then render its report.html with headless
 ## Chromium to docs/report.png (the README's screenshot; must stay < 500 KiB)

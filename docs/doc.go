@@ -15,6 +15,9 @@
 //   - spec-reference.md is generated from harness/spec and specs/schema.json
 //     (go test ./docs -run TestSpecReference -update, or make docs) and a
 //     test fails when it is out of date.
+//   - auditor-guide.md's criteria tables are generated from the bundled
+//     specs (make docs), and its hand-written table names each spec's
+//     version, so a test fails when a spec changes under it.
 //   - The CI files parse as YAML; README.md's run walk names functions
 //     that exist, its exit-code table matches the command package, its
 //     links resolve and its screenshot is small enough.
