@@ -3,7 +3,9 @@
 // and the file is fsynced once per batch, so a run killed at any moment
 // (kill -9, power loss, an evicted pod) loses at most the batch in flight.
 // A resumed run reads the rows back and passes them to engine.Options.Done,
-// so finished records are never computed again.
+// so finished records are never computed again. Errored rows may be
+// retried by the resumed run; the retried row is appended and replaces
+// the errored one when the journal is read.
 //
 // # Format
 //
@@ -90,7 +92,8 @@ type Contents struct {
 
 // Read reads the journal at path. A torn last line is dropped; any other
 // undecodable line, or a (record, attack) pair written twice, is an error
-// naming the line.
+// naming the line, unless the earlier row was errored: a resumed run
+// retries errored rows, and the later row replaces it.
 func Read(path string) (*Contents, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -103,7 +106,8 @@ func Read(path string) (*Contents, error) {
 func read(r io.Reader, path string) (*Contents, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	c := &Contents{}
-	seen := map[[2]string]int{}
+	seen := map[[2]string]int{} // → index in c.Rows
+	var lines []int             // line of each row of c.Rows
 	for line := 1; ; line++ {
 		b, err := br.ReadBytes('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -143,10 +147,16 @@ func read(r io.Reader, path string) (*Contents, error) {
 		}
 		key := [2]string{row.Record, row.Attack}
 		if prev, ok := seen[key]; ok {
-			return nil, fmt.Errorf("journal: %s:%d: record %q attack %q already written at line %d", path, line, row.Record, row.Attack, prev)
+			if c.Rows[prev].Error == "" {
+				return nil, fmt.Errorf("journal: %s:%d: record %q attack %q already written at line %d", path, line, row.Record, row.Attack, lines[prev])
+			}
+			c.Rows[prev] = row // a resumed run retried an errored row
+			lines[prev] = line
+		} else {
+			seen[key] = len(c.Rows)
+			lines = append(lines, line)
+			c.Rows = append(c.Rows, row)
 		}
-		seen[key] = line
-		c.Rows = append(c.Rows, row)
 		c.Valid += int64(len(b))
 		if last {
 			break

@@ -113,6 +113,7 @@ func TestCorruption(t *testing.T) {
 		{"bad middle line", lines[0] + "{\"record\":\n" + lines[2], ":2:"},
 		{"unknown field", lines[0] + "{\"record\":\"x\",\"attack\":\"y\",\"bogus\":1}\n", "bogus"},
 		{"duplicate", lines[0] + lines[1] + lines[1], "already written at line 2"},
+		{"duplicate of a retried row", lines[0] + strings.Replace(lines[1], `"queries":60`, `"queries":60,"error":"plugin crashed"`, 1) + lines[1] + lines[1], "already written at line 3"},
 		{"other format", strings.Replace(lines[0], Format, "v0", 1), "format"},
 	}
 	for _, tt := range tests {
@@ -161,4 +162,19 @@ func TestWriteErrorSticks(t *testing.T) {
 		t.Error("Add after a failed Sync succeeded; want the sticky error")
 	}
 	w.Close()
+}
+
+func TestRetriedRowReplacesErrored(t *testing.T) {
+	path := filepath.Join(t.TempDir(), File)
+	rs := rows(2)
+	bad := rs[0]
+	bad.Error = "plugin crashed"
+	write(t, path, []engine.RecordResult{bad, rs[1], rs[0]})
+	c, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Rows) != 2 || !reflect.DeepEqual(c.Rows[0], rs[0]) {
+		t.Errorf("rows = %+v, want the retried row in place of the errored one", c.Rows)
+	}
 }

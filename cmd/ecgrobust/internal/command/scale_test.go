@@ -488,7 +488,8 @@ func TestPluginWorkersAndFaults(t *testing.T) {
 		t.Errorf("with retries, a plugin crashing on every second call gave other results (exit %d)", code)
 	}
 
-	code, broken, stdout := runFault(t, t.TempDir(), `"-mode=flaky", "-every=2"`, 0)
+	brokenDir := t.TempDir()
+	code, broken, stdout := runFault(t, brokenDir, `"-mode=flaky", "-every=2"`, 0)
 	rows, _, verdict := rowsOf(broken)
 	errored := 0
 	for _, r := range rows {
@@ -504,6 +505,31 @@ func TestPluginWorkersAndFaults(t *testing.T) {
 	}
 	if code != ExitInconclusive || verdict != "INCONCLUSIVE" || !strings.Contains(stdout, "max_errored_fraction") {
 		t.Errorf("without retries: exit %d, verdict %s; stdout %s", code, verdict, stdout)
+	}
+
+	// --resume tries the errored rows again and keeps the others; the
+	// journal then holds one row per (record, attack).
+	out := filepath.Join(brokenDir, "out")
+	_, resumed, _ := runFault(t, brokenDir, `"-mode=flaky", "-every=2"`, 0, "--resume", out, "--quiet")
+	again, _, _ := rowsOf(resumed)
+	stillErrored := 0
+	for i, r := range again {
+		if e, _ := r["error"].(string); e != "" {
+			stillErrored++
+		} else if e0, _ := rows[i]["error"].(string); e0 == "" && !jsonEqual(r, rows[i]) {
+			t.Errorf("resume changed the finished row %v", r["record"])
+		}
+	}
+	if stillErrored > errored {
+		t.Errorf("%d errored rows before resume, %d after", errored, stillErrored)
+	}
+	jpath := filepath.Join(out, journal.File)
+	if got := journalRows(jpath); got != len(rows)+errored {
+		t.Errorf("journal has %d lines of rows after resume, want %d: the %d errored rows written again", got, len(rows)+errored, errored)
+	}
+	c, err := journal.Read(jpath)
+	if err != nil || len(c.Rows) != len(rows) {
+		t.Errorf("journal after resume: %v rows, err %v; want %d", len(c.Rows), err, len(rows))
 	}
 }
 

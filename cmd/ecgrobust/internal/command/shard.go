@@ -40,7 +40,7 @@ func addScaleFlags(cmd *cobra.Command, o *ScaleOptions) {
 	fl := cmd.Flags()
 	fl.StringVar(&o.Shard, "shard", "", "run only part k of n (0-based \"k/n\"), or \"auto\" to take it from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (Slurm); writes part.json for 'ecgrobust merge'")
 	fl.IntVar(&o.ShardCount, "shard-count", 0, "number of parts for --shard auto under a Kubernetes Indexed Job (its completions)")
-	fl.StringVar(&o.Resume, "resume", "", "complete the interrupted run whose --out was DIR: finished records are read from DIR/journal.jsonl and not run again (results go to DIR)")
+	fl.StringVar(&o.Resume, "resume", "", "complete the interrupted run whose --out was DIR: finished records are read from DIR/journal.jsonl and not run again, errored ones are tried again (results go to DIR)")
 }
 
 // resolve checks the scale flags and sets the output directory of a
@@ -106,11 +106,20 @@ func startScale(opts *RunOptions, s *spec.Spec, set *dataset.Stream, m *OpenedMo
 	var err error
 	switch {
 	case opts.Scale.Resume != "" && statErr == nil:
-		sc.journal, sc.done, err = journal.Resume(path, h)
+		var rows []engine.RecordResult
+		sc.journal, rows, err = journal.Resume(path, h)
 		if err != nil {
 			return nil, usageErrorf("--resume %s: %w", dir, err)
 		}
-		log.Info("resuming", "journal", path, "rows_done", len(sc.done))
+		retry := 0
+		for _, r := range rows {
+			if r.Error == "" {
+				sc.done = append(sc.done, r)
+			} else {
+				retry++ // errored rows are tried again (the plugin may be back)
+			}
+		}
+		log.Info("resuming", "journal", path, "rows_done", len(sc.done), "errored_rows_to_retry", retry)
 		return sc, nil
 	case opts.Scale.Resume != "":
 		log.Warn("no journal to resume; starting from the beginning", "journal", path)
