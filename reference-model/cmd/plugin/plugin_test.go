@@ -12,6 +12,7 @@ import (
 	"github.com/ecgrobust/ecgrobust/harness/ecg"
 	"github.com/ecgrobust/ecgrobust/harness/ecg/demo"
 	"github.com/ecgrobust/ecgrobust/harness/model"
+	"github.com/ecgrobust/ecgrobust/plugins/conformance"
 	"github.com/ecgrobust/ecgrobust/plugins/host"
 	"github.com/ecgrobust/ecgrobust/reference-model/cnn"
 )
@@ -94,5 +95,26 @@ func TestPluginMatchesInProcess(t *testing.T) {
 	}
 	if _, err := p.Predict(ctx, [][]float64{make([]float64, 100)}); err == nil {
 		t.Error("plugin accepted a 100-sample signal")
+	}
+}
+
+// TestConformance runs the battery of `ecgrobust plugin check` on the
+// plugin (fewer signals and directions than the command, to stay quick).
+func TestConformance(t *testing.T) {
+	ctx := context.Background()
+	r, err := conformance.CheckBinary(ctx, host.Config{
+		Path:   os.Args[0],
+		Args:   []string{"-test.run=^$"},
+		Env:    []string{helperEnv + "=1"},
+		Name:   "reference-cnn",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}, conformance.Options{Signals: 2, Directions: 2, Repeats: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range r.Items {
+		if it.Status == conformance.Fail {
+			t.Errorf("%s: %s", it.Name, it.Detail)
+		}
 	}
 }
