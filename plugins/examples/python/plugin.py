@@ -81,6 +81,11 @@ def gradient(x, labels, loss):
 
 
 class Classifier(pb_grpc.ClassifierServicer):
+    def __init__(self):
+        # gRPC serves calls on a thread pool; one call at a time reaches the
+        # model, as in the Go SDK (a call the harness gave up on may still run).
+        self._lock = threading.Lock()
+
     def Describe(self, request, context):
         return pb.DescribeResponse(
             name="example-python", version="1.0.0", classes=CLASSES,
@@ -107,7 +112,9 @@ class Classifier(pb_grpc.ClassifierServicer):
         return x
 
     def Predict(self, request, context):
-        z = logits(self._decode(request.signals, context)).astype(np.float32)
+        x = self._decode(request.signals, context)
+        with self._lock:
+            z = logits(x).astype(np.float32)
         return pb.PredictResponse(scores=[pb.Scores(values=row.tolist()) for row in z])
 
     def InputGradient(self, request, context):
@@ -117,8 +124,9 @@ class Classifier(pb_grpc.ClassifierServicer):
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "want one class index per signal")
         if request.loss not in (pb.LOSS_CROSS_ENTROPY, pb.LOSS_LOGIT_MARGIN):
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"loss {request.loss} is not supported")
-        g = gradient(x, labels, request.loss).astype("<f4")
-        z = logits(x).astype(np.float32)
+        with self._lock:
+            g = gradient(x, labels, request.loss).astype("<f4")
+            z = logits(x).astype(np.float32)
         return pb.InputGradientResponse(
             gradients=[pb.Signal(samples=row.tobytes(), length=len(row)) for row in g],
             scores=[pb.Scores(values=row.tolist()) for row in z])
