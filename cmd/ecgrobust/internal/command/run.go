@@ -168,7 +168,7 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 		return withCode(ExitRuntime, fmt.Errorf("write reports: %w", err))
 	}
 	if runErr != nil { // interrupted or failed midway: what finished is on disk
-		return withCode(ExitRuntime, fmt.Errorf("run %s stopped early (finished results kept in %s): %w", s.Metadata.Name, opts.Global.Out, runErr))
+		return withCode(ExitRuntime, fmt.Errorf("run %s stopped early (finished results kept in %s; complete it with --resume %s): %w", s.Metadata.Name, opts.Global.Out, opts.Global.Out, runErr))
 	}
 	printVerdict(f, opts.Global, res, paths)
 	return verdictExit(res.Verdict)

@@ -211,6 +211,9 @@ func (sc *scaleRun) finishPart(f *Factory, opts *RunOptions, res *engine.Result,
 			sc.part, filepath.Join(opts.Global.Out, journal.File), opts.Global.Out, runErr))
 	}
 	p := partFile{Format: PartFormat, Spec: opts.Spec, Model: opts.Model, ModelSHA256: opts.ModelSHA256, Result: res}
+	if p.Model != "" && p.Model != spec.ReferenceModel {
+		p.Model, _ = filepath.Abs(p.Model) // as run resolved it, whatever merge's working directory
+	}
 	if st, err := os.Stat(opts.Spec); err == nil && !st.IsDir() {
 		if abs, err := filepath.Abs(opts.Spec); err == nil {
 			p.Spec = abs
