@@ -25,29 +25,31 @@ func benchPlugin(b *testing.B, cfg Config) *Plugin {
 	return p
 }
 
-// BenchmarkPredictRoundTrip is one Predict of 64 signals × 18,000 samples
-// (4.6 MB of float32 each way in) through the host, AutoMTLS on, to a
+// BenchmarkPredictRoundTrip is one Predict of 64 (and 1) signals × 18,000
+// samples (4.6 MB of float32 in) through the host, AutoMTLS on, to a
 // plugin whose model costs well under a millisecond: the transport cost.
 func BenchmarkPredictRoundTrip(b *testing.B) {
 	plugins := map[string]Config{"go": {Path: exampleBin}}
 	if pythonAvailable() {
 		plugins["python"] = Config{Path: pythonPluginPath()}
 	}
-	x := signals(64, 18000, false)
-	for _, name := range []string{"go", "python"} {
-		cfg, ok := plugins[name]
-		if !ok {
-			continue
-		}
-		b.Run(name+"/64x18000", func(b *testing.B) {
-			p := benchPlugin(b, cfg)
-			b.SetBytes(int64(4 * 64 * 18000))
-			for b.Loop() {
-				if _, err := p.Predict(context.Background(), x); err != nil {
-					b.Fatal(err)
-				}
+	for _, n := range []int{64, 1} {
+		x := signals(n, 18000, false)
+		for _, name := range []string{"go", "python"} {
+			cfg, ok := plugins[name]
+			if !ok {
+				continue
 			}
-		})
+			b.Run(fmt.Sprintf("%s/%dx18000", name, n), func(b *testing.B) {
+				p := benchPlugin(b, cfg)
+				b.SetBytes(int64(4 * n * 18000))
+				for b.Loop() {
+					if _, err := p.Predict(context.Background(), x); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 
