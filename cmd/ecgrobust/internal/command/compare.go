@@ -35,7 +35,8 @@ A regression is a verdict that got worse (PASS → INCONCLUSIVE → FAIL) or a
 criterion that held in BASE and does not in HEAD; with --strict also a
 metric that moved in the harmful direction (a success rate up, an accuracy
 down) by more than --tolerance. Exit code 0 without regression, 1 with one,
-3 for bad arguments, 4 when a file cannot be read.`
+3 for bad arguments, 4 when a file cannot be read. In a release pipeline:
+docs/ci-guide.md#blocking-a-release-that-is-less-robust-than-the-last-one.`
 
 func newCmdCompare(f *Factory, runF func(*CompareOptions) error) *cobra.Command {
 	opts := &CompareOptions{Factory: f}

@@ -35,7 +35,8 @@ directions (cosine ≥ 0.99); latency per call and per signal; the process is
 gone after shutdown. The plugin's stderr is shown as log lines.
 
 Exit code 0 when every check passes, 1 when one fails, 4 when the plugin
-cannot be started.`
+cannot be started. Writing a plugin and fixing a failed check:
+docs/vendor-guide.md#5-check-the-plugin.`
 
 func newCmdPlugin(f *Factory, runF func(*PluginCheckOptions) error) *cobra.Command {
 	cmd := &cobra.Command{

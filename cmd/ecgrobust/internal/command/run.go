@@ -41,7 +41,10 @@ otherwise. Ctrl-C stops cleanly: finished records are kept and plugin
 processes are killed.
 
 Exit codes: 0 PASS, 1 FAIL, 2 INCONCLUSIVE, 3 invalid spec or usage,
-4 runtime error (plugin, data or I/O).`
+4 runtime error (plugin, data or I/O).
+
+Docs: docs/vendor-guide.md (testing your model), docs/ci-guide.md (release
+gates), docs/spec-reference.md (spec fields and metric names).`
 
 func newCmdRun(f *Factory, runF func(context.Context, *RunOptions) error) *cobra.Command {
 	opts := &RunOptions{Factory: f}

@@ -26,7 +26,8 @@ and says what is allowed.
 
 An argument that is not a file is looked up among the bundled specs
 (see 'ecgrobust specs list'). Exit code 0 when every spec is valid, 3
-otherwise.`
+otherwise. Every field, unit, default and metric name:
+docs/spec-reference.md.`
 
 func newCmdValidate(f *Factory, runF func(*ValidateOptions) error) *cobra.Command {
 	opts := &ValidateOptions{Factory: f}

@@ -38,7 +38,8 @@ temporary directory) and confirm that the new results.json is identical,
 byte for byte, to the one in the bundle.
 
 Exit codes: 0 the bundle checks out, 1 a file changed or the replay
-differs, 3 usage, 4 the bundle or the replay could not be read or run.`
+differs, 3 usage, 4 the bundle or the replay could not be read or run.
+What else to check in a bundle: docs/auditor-guide.md#verifying-an-evidence-bundle.`
 
 func newCmdVerify(f *Factory, runF func(context.Context, *VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{Factory: f}
