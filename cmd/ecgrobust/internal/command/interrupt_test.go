@@ -26,6 +26,35 @@ func TestHelperProcess(t *testing.T) {
 }
 
 func TestInterruptKeepsResultsAndKillsPlugin(t *testing.T) {
+	log := interruptRun(t, 1, func(out string) {
+		r, err := readResult(out)
+		if err != nil {
+			t.Fatalf("no results kept: %v", err)
+		}
+		if r.Verdict != verdict.Inconclusive || !strings.Contains(r.Reason, "stopped early") {
+			t.Errorf("verdict %s (%s), want INCONCLUSIVE for a partial run", r.Verdict, r.Reason)
+		}
+		if len(r.Records) == 0 || len(r.Records) >= 40 {
+			t.Errorf("kept %d rows, want some but not all 40", len(r.Records))
+		}
+	})
+	if !strings.Contains(log, "interrupted: stopping after the model calls in flight") {
+		t.Errorf("stderr lacks the interrupt notice:\n%s", log)
+	}
+}
+
+func TestSecondInterruptAborts(t *testing.T) {
+	log := interruptRun(t, 2, func(string) {})
+	if !strings.Contains(log, "aborted: plugin processes killed") {
+		t.Errorf("stderr lacks the abort notice:\n%s", log)
+	}
+}
+
+// interruptRun starts ci-gate-quick through the reference plugin in a
+// child process, sends it signals SIGINTs once its first batch is done,
+// checks that it exits with ExitRuntime and leaves no plugin process, then
+// calls check with the output directory. It returns the child's stderr.
+func interruptRun(t *testing.T, signals int, check func(out string)) string {
 	plugin := referencePlugin(t)
 	out := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
@@ -56,22 +85,30 @@ func TestInterruptKeepsResultsAndKillsPlugin(t *testing.T) {
 	if pluginPID == 0 {
 		t.Fatalf("no plugin start or progress seen:\n%s", strings.Join(log, "\n"))
 	}
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	go func() { // drain the rest
-		for sc.Scan() {
-			log = append(log, sc.Text())
+	for i := range signals {
+		if i > 0 {
+			time.Sleep(100 * time.Millisecond)
 		}
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rest := make(chan []string)
+	go func() { // drain the rest
+		var more []string
+		for sc.Scan() {
+			more = append(more, sc.Text())
+		}
+		rest <- more
 	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var waitErr error
+	// Read stderr to its end (the child exited) before Wait closes it.
+	var more []string
 	select {
-	case waitErr = <-done:
+	case more = <-rest:
 	case <-time.After(60 * time.Second):
 		t.Fatal("the run did not stop within 60 s of SIGINT")
 	}
+	waitErr := cmd.Wait()
 	var ee *exec.ExitError
 	if !errors.As(waitErr, &ee) || ee.ExitCode() != int(ExitRuntime) {
 		t.Errorf("exit: %v, want code %d", waitErr, ExitRuntime)
@@ -84,14 +121,6 @@ func TestInterruptKeepsResultsAndKillsPlugin(t *testing.T) {
 	if syscall.Kill(pluginPID, 0) == nil {
 		t.Errorf("plugin process %d still running after the interrupted run", pluginPID)
 	}
-	r, err := readResult(out)
-	if err != nil {
-		t.Fatalf("no results kept: %v", err)
-	}
-	if r.Verdict != verdict.Inconclusive || !strings.Contains(r.Reason, "stopped early") {
-		t.Errorf("verdict %s (%s), want INCONCLUSIVE for a partial run", r.Verdict, r.Reason)
-	}
-	if len(r.Records) == 0 || len(r.Records) >= 40 {
-		t.Errorf("kept %d rows, want some but not all 40", len(r.Records))
-	}
+	check(out)
+	return strings.Join(append(log, more...), "\n")
 }

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -89,7 +87,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 
 // Main runs ecgrobust with os.Args and returns the exit code.
 func Main() ExitCode {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext(os.Stderr)
 	defer stop()
 	f := &Factory{
 		Stdin:          os.Stdin,
