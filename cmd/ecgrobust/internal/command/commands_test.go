@@ -389,3 +389,12 @@ criteria:
 		t.Errorf("no data: exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestCompleteBundledSpecs(t *testing.T) {
+	_, out, _ := runCLI(t, &Factory{}, "__complete", "specs", "show", "")
+	for _, name := range []string{"audit-full", "ci-gate-quick"} {
+		if !strings.Contains(out, name+"\n") {
+			t.Errorf("completion lacks %s:\n%s", name, out)
+		}
+	}
+}

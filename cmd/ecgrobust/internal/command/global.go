@@ -38,7 +38,7 @@ func defaultDataDir() string {
 func addGlobalFlags(root *cobra.Command, g *GlobalOptions) {
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.Out, "out", "out", "directory for results and reports")
-	pf.StringVar(&g.Data, "data", defaultDataDir(), "data root (default ../shared/data if present, else $ECGROBUST_DATA)")
+	pf.StringVar(&g.Data, "data", defaultDataDir(), "data root holding cinc2017/, mitdb/ and nstdb/ ($ECGROBUST_DATA when ../shared/data is absent)")
 	pf.Uint64Var(&g.Seed, "seed", 0, "override the spec's seed")
 	pf.IntVar(&g.Workers, "workers", 0, "model instances run in parallel (default: the spec's model.instances)")
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "no progress or informational output")

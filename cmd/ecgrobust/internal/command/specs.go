@@ -46,11 +46,13 @@ and adapt it.`,
 			},
 		}
 	}
+	show := sub("show NAME", "Print a bundled spec's YAML", cobra.ExactArgs(1), "show",
+		"  ecgrobust specs show ci-gate-quick > my-gate.yaml")
+	show.ValidArgsFunction = completeBundled
 	cmd.AddCommand(
 		sub("list", "List the bundled specs with their versions", cobra.NoArgs, "list",
 			"  ecgrobust specs list\n  ecgrobust specs list --json"),
-		sub("show NAME", "Print a bundled spec's YAML", cobra.ExactArgs(1), "show",
-			"  ecgrobust specs show ci-gate-quick > my-gate.yaml"),
+		show,
 		sub("schema", "Print the JSON Schema of spec files", cobra.NoArgs, "schema",
 			"  ecgrobust specs schema > ecgrobust-spec.schema.json"),
 	)
@@ -128,4 +130,12 @@ func summary(s string) string {
 		cut = len(string(r[:80]))
 	}
 	return strings.TrimRight(s[:cut], ",;:") + "…"
+}
+
+// completeBundled completes bundled spec names for the shell.
+func completeBundled(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return specs.Names(), cobra.ShellCompDirectiveNoFileComp
 }
