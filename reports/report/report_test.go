@@ -279,6 +279,10 @@ func TestHTMLSelfContained(t *testing.T) {
 	if strings.Contains(s, "chart-error\">") {
 		t.Error("a chart failed to draw")
 	}
+	// go-chart draws an unused axis at y ≈ −9.2e18 unless it is hidden.
+	if strings.Contains(s, "922337") {
+		t.Error("report.html has elements at overflowed coordinates")
+	}
 	for _, want := range []string{"Time (s)", "Amplitude (mV)", "Perturbation (µV)", "SNR (dB)", "Queries per record", data(t, "Spec SHA-256")} {
 		if !strings.Contains(s, want) {
 			t.Errorf("report.html lacks %q", want)
