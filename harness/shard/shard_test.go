@@ -97,3 +97,20 @@ func TestFromEnv(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParse checks that Parse never panics and that what it accepts is a
+// part of a valid split.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"0/4", "3/4", "4/4", "-1/2", "1/0", "x", "1/2/3", " 2 / 9 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := Parse(s)
+		if err != nil {
+			return
+		}
+		if p.Count < 1 || p.Count > MaxCount || p.Index < 0 || p.Index >= p.Count {
+			t.Fatalf("Parse(%q) = %v", s, p)
+		}
+	})
+}
