@@ -31,7 +31,9 @@ type Config struct {
 	Env []string
 	// SHA256 optionally pins the binary: its lowercase or uppercase hex
 	// SHA-256. When set, Open refuses to start a binary whose digest
-	// differs (ErrChecksum); `sha256sum plugin` prints the value.
+	// differs (ErrChecksum); `sha256sum plugin` prints the value. It is
+	// checked before every launch, restarts included. For a script only
+	// the script file is hashed, not its interpreter or imports.
 	SHA256 string
 	// Name names the plugin in logs and errors. Default: the base name of
 	// Path.

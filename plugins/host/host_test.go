@@ -463,3 +463,30 @@ func TestCloseDuringHungCall(t *testing.T) {
 	}
 	assertNoProcess(t, faultyBin)
 }
+
+func TestChecksumOnRestart(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "faulty")
+	data, err := os.ReadFile(faultyBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := exec.Command("sha256sum", bin).Output()
+	if err != nil {
+		t.Skipf("sha256sum: %v", err)
+	}
+	p := openT(t, Config{Path: bin, Args: []string{"-mode=exit"}, SHA256: strings.Fields(string(sum))[0]})
+	if _, err := p.Predict(context.Background(), signals(1, 100, true)); !errors.Is(err, ErrCrashed) {
+		t.Fatalf("poisoned call: %v, want ErrCrashed", err)
+	}
+	// The binary changes while the plugin is down: the restart must refuse it.
+	if err := os.WriteFile(bin, append(data, 0), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Predict(context.Background(), signals(1, 100, false)); !errors.Is(err, ErrChecksum) {
+		t.Fatalf("call after the binary changed: %v, want ErrChecksum", err)
+	}
+	assertNoProcess(t, bin)
+}

@@ -103,8 +103,6 @@ func Open(ctx context.Context, cfg Config) (*Plugin, error) {
 		}
 		p.reattach = rc
 		p.log.Warn("attaching to a plugin in debug mode; it is not started, pinned or restarted by the harness", "pid", rc.Pid, "addr", rc.Addr)
-	} else if err := p.checkSum(); err != nil {
-		return nil, err
 	}
 	inst, desc, err := p.start(ctx)
 	if err != nil {
@@ -152,6 +150,12 @@ func (p *Plugin) checkSum() error {
 
 // start launches one plugin process and asks it to describe itself.
 func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeResponse, error) {
+	if p.reattach == nil {
+		// Every launch, restarts included: the file may change in between.
+		if err := p.checkSum(); err != nil {
+			return nil, nil, err
+		}
+	}
 	var run *procRunner
 	cc := &plugin.ClientConfig{
 		HandshakeConfig:  wire.Handshake,
