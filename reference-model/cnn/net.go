@@ -75,7 +75,7 @@ func roundUp(n, m int) int { return (n + m - 1) / m * m }
 type sample[T float] struct {
 	x      [][]T // layer inputs (x[len(Layers)] is the last pooled output), In × strideX
 	z      [][]T // convolution outputs, Out × strideZ
-	h      [][]T // after affine and ReLU, Out × strideZ
+	h      [][]T // after affine and ReLU, Out × strideZ (training only)
 	dz     [][]T // gradient w.r.t. the convolution outputs, Out × strideX (zero margins)
 	dx     [][]T // gradient w.r.t. the layer inputs, roundUp(In,4) × strideZ
 	dTop   []T   // gradient w.r.t. x[len(Layers)], C × len
@@ -148,7 +148,6 @@ func (e *engine[T]) prepare(bs, n int, train bool) {
 			sx, sz := e.strideX(i), e.strideZ(i)
 			s.x = append(s.x, make([]T, in*sx))
 			s.z = append(s.z, make([]T, l.Out*sz))
-			s.h = append(s.h, make([]T, l.Out*sz))
 			s.dz = append(s.dz, make([]T, l.Out*sx))
 			s.dx = append(s.dx, make([]T, roundUp(in, 4)*sz))
 			s.stats = append(s.stats, make([]float64, 2*l.Out))
@@ -170,6 +169,7 @@ func (e *engine[T]) prepare(bs, n int, train bool) {
 			}
 			maxDZT, maxDWT := 0, 0
 			for i, l := range a.Layers {
+				s.h = append(s.h, make([]T, l.Out*e.strideZ(i)))
 				s.gw = append(s.gw, make([]T, len(e.p.w[i])))
 				maxDZT = max(maxDZT, e.lens[i]*l.Out)
 				maxDWT = max(maxDWT, a.in(i)*roundUp(l.Kernel, 4)*l.Out)
@@ -270,7 +270,7 @@ func (e *engine[T]) forward(inputs [][]T, train bool) {
 			}
 			gemm(z, sz, e.p.w[i][lo*in*l.Kernel:], in*l.Kernel, sm.x[i][margin-pl:], sx, 1, in, l.Kernel, hi-lo, sz)
 			if !train {
-				e.activate(i, sm, lo, hi)
+				e.activate(i, sm, lo, hi, false)
 				return
 			}
 			st := sm.stats[i]
@@ -303,7 +303,7 @@ func (e *engine[T]) forward(inputs [][]T, train bool) {
 		}
 		e.each(bs, P, func(s, q int) {
 			lo, hi := span(l.Out, P, q, 1)
-			e.activate(i, e.samples[s], lo, hi)
+			e.activate(i, e.samples[s], lo, hi, true)
 		})
 	}
 	last := len(a.Layers)
@@ -333,25 +333,34 @@ func (e *engine[T]) forward(inputs [][]T, train bool) {
 
 // activate computes h = relu(a·z + b) for channels [lo, hi) of layer i and
 // max-pools it into the next layer's input. Samples past the last full
-// pooling window are dropped, as they are never read.
-func (e *engine[T]) activate(i int, sm *sample[T], lo, hi int) {
+// pooling window are dropped, as they are never read. Outside training
+// (a = 1, b = 0) h is not stored: max-pooling commutes with ReLU, and the
+// backward pass reads z instead.
+func (e *engine[T]) activate(i int, sm *sample[T], lo, hi int, train bool) {
 	p := e.p.arch.Layers[i].Pool
 	sz, lout, sxn := e.strideZ(i), e.lens[i+1], e.strideX(i+1)
-	z, h, xn := sm.z[i], sm.h[i], sm.x[i+1]
+	z, xn := sm.z[i], sm.x[i+1]
 	for co := lo; co < hi; co++ {
-		ac, bc := e.a[i][co], e.b[i][co]
-		zr, hr := z[co*sz:co*sz+lout*p], h[co*sz:co*sz+lout*p]
+		zr := z[co*sz : co*sz+lout*p]
 		xr := xn[co*sxn+margin : co*sxn+margin+lout]
-		if p == 1 {
-			for t, v := range zr {
-				u := ac*v + bc
-				if u < 0 {
-					u = 0
+		if !train {
+			for t := range xr {
+				zw := zr[t*p : t*p+p]
+				m := zw[0]
+				for _, v := range zw[1:] {
+					if v > m {
+						m = v
+					}
 				}
-				hr[t], xr[t] = u, u
+				if m < 0 {
+					m = 0
+				}
+				xr[t] = m
 			}
 			continue
 		}
+		ac, bc := e.a[i][co], e.b[i][co]
+		hr := sm.h[i][co*sz : co*sz+lout*p]
 		for t := range xr {
 			zw, hw := zr[t*p:t*p+p], hr[t*p:t*p+p]
 			var m T // every h is ≥ 0
@@ -416,7 +425,10 @@ func (e *engine[T]) backward(bs int, train, input bool) (gGamma, gBeta [][]float
 			lo, hi := span(l.Out, P, q, 1)
 			sm := e.samples[s]
 			g := dp(sm)
-			h, dz, z := sm.h[i], sm.dz[i], sm.z[i]
+			h, dz, z := sm.z[i], sm.dz[i], sm.z[i] // outside training, relu(z) is never stored
+			if train {
+				h = sm.h[i]
+			}
 			for co := lo; co < hi; co++ {
 				hr := h[co*sz : co*sz+lin]
 				dr := dz[co*sx+margin : co*sx+margin+lin]
