@@ -49,11 +49,12 @@ gates), docs/spec-reference.md (spec fields and metric names).`
 func newCmdRun(f *Factory, runF func(context.Context, *RunOptions) error) *cobra.Command {
 	opts := &RunOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:     "run SPEC",
-		Short:   "Run a spec and exit with its verdict",
-		Long:    runLong,
-		Example: "  ecgrobust run ci-gate-quick --out out/demo\n  ecgrobust run audit-full --model ./my-plugin --workers 2",
-		Args:    cobra.ExactArgs(1),
+		Use:               "run SPEC",
+		Short:             "Run a spec and exit with its verdict",
+		Long:              runLong,
+		Example:           "  ecgrobust run ci-gate-quick --out out/demo\n  ecgrobust run audit-full --model ./my-plugin --workers 2",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeSpecArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Spec, opts.Global = args[0], f.Global
 			if opts.ModelSHA256 != "" && opts.Model == "" {

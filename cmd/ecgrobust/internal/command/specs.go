@@ -139,3 +139,8 @@ func completeBundled(_ *cobra.Command, args []string, _ string) ([]string, cobra
 	}
 	return specs.Names(), cobra.ShellCompDirectiveNoFileComp
 }
+
+// completeSpecArg completes bundled spec names and, as usual, files.
+func completeSpecArg(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+	return specs.Names(), cobra.ShellCompDirectiveDefault
+}

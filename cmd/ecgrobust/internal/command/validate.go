@@ -32,11 +32,12 @@ docs/spec-reference.md.`
 func newCmdValidate(f *Factory, runF func(*ValidateOptions) error) *cobra.Command {
 	opts := &ValidateOptions{Factory: f}
 	return &cobra.Command{
-		Use:     "validate SPEC...",
-		Short:   "Check specs without running them",
-		Long:    validateLong,
-		Example: "  ecgrobust validate specs/ci-gate-quick.yaml\n  ecgrobust validate audit-full --json",
-		Args:    cobra.MinimumNArgs(1),
+		Use:               "validate SPEC...",
+		Short:             "Check specs without running them",
+		Long:              validateLong,
+		Example:           "  ecgrobust validate specs/ci-gate-quick.yaml\n  ecgrobust validate audit-full --json",
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeSpecArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Specs, opts.JSON = args, f.Global.JSON
 			if runF != nil {
