@@ -350,3 +350,50 @@ func TestMeasureCacheKeepsBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestPNGSizes(t *testing.T) {
+	l := Line{XLabel: "x (s)", YLabel: "y (mV)", Width: 500, Height: 200, Series: []Series{{Name: "a", X: []float64{0, 1}, Y: []float64{0, 1}}}}
+	bs := Bars{Categories: []string{"N", "A"}, YLabel: "rate", Width: 400, Height: 250, Series: []BarSeries{{Name: "b", Values: []float64{0.5, 0.25}}}}
+	for name, c := range map[string]interface {
+		PNG() ([]byte, error)
+	}{"line": l, "bars": bs} {
+		b, err := c.PNG()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want := map[string][2]int{"line": {500, 200}, "bars": {400, 250}}[name]
+		if got := img.Bounds(); got.Dx() != want[0] || got.Dy() != want[1] {
+			t.Errorf("%s: PNG %dx%d, want %dx%d", name, got.Dx(), got.Dy(), want[0], want[1])
+		}
+	}
+}
+
+func TestLegendWraps(t *testing.T) {
+	var entries []legendEntry
+	for i := 0; i < 8; i++ {
+		entries = append(entries, legendEntry{name: "a fairly long series name", color: Palette[i%len(Palette)]})
+	}
+	rows := layoutLegend(entries, 600)
+	if len(rows) < 2 {
+		t.Fatalf("8 long entries in 600 px: %d row(s), want wrapping", len(rows))
+	}
+	r, _ := legendRenderer()
+	n := 0
+	for _, row := range rows {
+		w := 0
+		for _, e := range row {
+			w += legendWidth(r, e)
+		}
+		if w > 600 && len(row) > 1 {
+			t.Errorf("a row is %d px wide, more than 600", w)
+		}
+		n += len(row)
+	}
+	if n != 8 {
+		t.Errorf("%d entries laid out, want 8", n)
+	}
+}
