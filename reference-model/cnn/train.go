@@ -158,7 +158,7 @@ func (t *Trainer) decays(j int) bool {
 	return (j < 3*n && j%3 == 0) || j == 3*n
 }
 
-// LR returns the step size of epoch e (0-based).
+// lr returns the step size of epoch e (0-based).
 func (c TrainConfig) lr(e int) float64 {
 	if c.DecayEvery <= 0 {
 		return c.LR
@@ -395,9 +395,8 @@ func (t *Trainer) step1(inputs [][]float32, labels []int, lr float64) float64 {
 			p[i] = float32(float64(p[i]) - lr*(upd+wd*float64(p[i])))
 		}
 	})
-	cnt := float64(bs * eng.lens[0])
 	for i := range cfg.Arch.Layers {
-		cnt = float64(bs * eng.lens[i])
+		cnt := float64(bs * eng.lens[i])
 		mo := cfg.BNMomentum
 		for co := range t.runMean[i] {
 			is := eng.invstd[i][co]
