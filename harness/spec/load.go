@@ -225,7 +225,7 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string, depth int) {
 			f, ok := fields[k.Value]
 			sub := joinPath(path, k.Value)
 			if !ok {
-				w.errorf(k, sub, "unknown field; allowed here: %s", strings.Join(allowed, ", "))
+				w.errorf(k, sub, "unknown field%s; allowed here: %s", suggest(k.Value, allowed), strings.Join(allowed, ", "))
 				continue
 			}
 			w.walk(v, f.Type, sub, depth+1)
@@ -320,4 +320,40 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// suggest returns ` (did you mean "x"?)` for the allowed value closest to
+// got, when it is close enough to be a likely typo, else "".
+func suggest(got string, allowed []string) string {
+	best, bestD := "", len(got)+1
+	for _, a := range allowed {
+		if d := distance(got, a); d < bestD {
+			best, bestD = a, d
+		}
+	}
+	if best == "" || bestD > max(1, len(got)/3) {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := 1
+			if a[i-1] == b[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -234,7 +234,7 @@ func (v *validator) required(path string) bool {
 
 func (v *validator) oneOf(path, got string, allowed []string) {
 	if !slices.Contains(allowed, got) {
-		v.errorf(path, "%q is not allowed; use one of: %s", got, strings.Join(allowed, ", "))
+		v.errorf(path, "%q is not allowed%s; use one of: %s", got, suggest(got, allowed), strings.Join(allowed, ", "))
 	}
 }
 
