@@ -453,7 +453,12 @@ func flips(r *engine.Result) []flipView {
 				if fr.Total > 0 {
 					shade = float64(n) / float64(fr.Total)
 				}
-				fr.Cells = append(fr.Cells, flipCell{N: n, Diagonal: c == t, Shade: strconv.FormatFloat(shade*0.85, 'f', 2, 64)})
+				// Grey (unchanged) stays light enough for dark digits.
+				alpha := shade * 0.85
+				if c == t {
+					alpha = shade * 0.45
+				}
+				fr.Cells = append(fr.Cells, flipCell{N: n, Diagonal: c == t, Shade: strconv.FormatFloat(alpha, 'f', 2, 64)})
 			}
 			v.Rows = append(v.Rows, fr)
 		}
