@@ -38,6 +38,9 @@ type Options struct {
 	// finishes (for a crash journal). Calls are serialised; an error from
 	// Sink stops the run.
 	Sink func(RecordResult) error
+	// Flush, when set, is called after each batch's rows went to Sink
+	// (e.g. to fsync a journal once per batch); an error stops the run.
+	Flush func() error
 	// Progress is called after every batch with the records done so far.
 	// Calls are serialised.
 	Progress func(Progress)
@@ -243,6 +246,12 @@ func (r *runner) run(ctx context.Context) error {
 						}
 					}
 					r.rows = append(r.rows, row)
+				}
+				if r.opts.Flush != nil && sinkErr == nil && !sinkFailed {
+					if err := r.opts.Flush(); err != nil {
+						sinkErr = fmt.Errorf("engine: flush results: %w", err)
+						sinkFailed = true
+					}
 				}
 				for id, s := range secs {
 					r.timings[id] = s

@@ -192,9 +192,11 @@ func TestResumeAfterInterruption(t *testing.T) {
 	// Interrupt after the second batch; the journal holds what finished.
 	ctx, cancel := context.WithCancel(context.Background())
 	var journal []engine.RecordResult
+	flushed := 0
 	_, err = engine.Run(ctx, s, engine.Records(recs), pool(1), engine.Options{
 		BatchSize: 2,
 		Sink:      func(r engine.RecordResult) error { journal = append(journal, r); return nil },
+		Flush:     func() error { flushed++; return nil },
 		Progress: func(p engine.Progress) {
 			if p.Done >= 4 {
 				cancel()
@@ -206,6 +208,9 @@ func TestResumeAfterInterruption(t *testing.T) {
 	}
 	if len(journal) == 0 || len(journal) >= len(full.Records) {
 		t.Fatalf("journal has %d of %d rows", len(journal), len(full.Records))
+	}
+	if flushed != len(journal)/(2*4) {
+		t.Errorf("%d flushes for %d rows in batches of 2 records × 4 attacks", flushed, len(journal))
 	}
 	var second []engine.RecordResult
 	resumed, err := engine.Run(context.Background(), s, engine.Records(recs), pool(2), engine.Options{
@@ -287,6 +292,16 @@ func (f flaky) InputGradient(ctx context.Context, s [][]float64, l []int, loss m
 		return nil, nil, errors.New("plugin crashed")
 	}
 	return f.Analytic.InputGradient(ctx, s, l, loss)
+}
+
+func TestSinkErrorStopsTheRun(t *testing.T) {
+	full := errors.New("disk full")
+	_, err := engine.Run(context.Background(), parseSpec(t, ""), engine.Records(records(t)), pool(1), engine.Options{
+		Sink: func(engine.RecordResult) error { return full },
+	})
+	if !errors.Is(err, full) {
+		t.Errorf("err = %v, want the sink's error", err)
+	}
 }
 
 func TestErroredRecordsAreKept(t *testing.T) {
