@@ -34,10 +34,25 @@ func BenchmarkRunWorkers(b *testing.B) {
 			models = append(models, p)
 		}
 	}
+	models = append(models, "slow")
 	for _, m := range models {
 		specFile := writeScaleSpec(b, filepath.Join(dir), m, 4, 5)
 		name := "reference-in-process"
-		if m != "reference" {
+		switch m {
+		case "reference":
+		case "slow":
+			// The fixture plugin, single-threaded, with 1024 FIR taps per
+			// sample of work per signal.
+			name = "single-threaded-plugin"
+			specFile = filepath.Join(dir, "slow.yaml")
+			s := strings.Replace(faultSpec, "%s", buildFaulty(b), 1)
+			s = strings.Replace(s, "%s", `"-mode=slow", "-work=1024"`, 1)
+			s = strings.Replace(s, "%d", "2", 1)
+			s = strings.Replace(s, "per_class: 2", "per_class: 4", 1)
+			if err := os.WriteFile(specFile, []byte(s), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		default:
 			name = "reference-plugin"
 		}
 		for _, w := range []int{1, 2} {

@@ -407,7 +407,7 @@ var (
 )
 
 // buildFaulty builds the fault fixture plugin (plugins/internal/fixture).
-func buildFaulty(t *testing.T) string {
+func buildFaulty(t testing.TB) string {
 	t.Helper()
 	faultyOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "ecgrobust-faulty-")
