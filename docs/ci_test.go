@@ -1,9 +1,12 @@
 package docs
 
 import (
+	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
 )
 
@@ -39,6 +42,9 @@ func TestCIFilesParse(t *testing.T) {
 		uploads, last := "", job.Steps[len(job.Steps)-1]
 		for _, s := range job.Steps {
 			all.WriteString(s.Run + "\n")
+			if s.Run != "" {
+				bashSyntax(t, "step "+s.Name, regexp.MustCompile(`\$\{\{[^}]*\}\}`).ReplaceAllString(s.Run, "X"))
+			}
 			if strings.HasPrefix(s.Uses, "actions/upload-artifact@") {
 				uploads += s.With["path"]
 				if !strings.Contains(s.If, "always()") {
@@ -80,6 +86,7 @@ func TestCIFilesParse(t *testing.T) {
 			t.Fatal("no ecgrobust job with a script")
 		}
 		script := strings.Join(job.Script, "\n")
+		bashSyntax(t, "script", script)
 		for _, want := range []string{"ecgrobust plugin check", "ecgrobust run ", "merge_requests/$CI_MERGE_REQUEST_IID/notes", "summary.md", "ecgrobust compare"} {
 			if !strings.Contains(script, want) {
 				t.Errorf("the job never runs %q", want)
@@ -98,4 +105,36 @@ func TestCIFilesParse(t *testing.T) {
 			t.Error("report.html is not kept as an artefact")
 		}
 	})
+}
+
+// TestGitHubWorkflowLint runs actionlint on the GitHub Actions workflow:
+// unknown keys, undefined step outputs in expressions, unknown inputs of
+// the actions it uses, bad globs and (when shellcheck is installed) the
+// shell of its run steps.
+func TestGitHubWorkflowLint(t *testing.T) {
+	var out strings.Builder
+	l, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs, err := l.Lint("docs/ci/github-actions.yml", mustRead(t, "docs/ci/github-actions.yml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range errs {
+		t.Errorf("actionlint: %v", e)
+	}
+}
+
+// bashSyntax fails the test when script is not valid bash (bash -n).
+func bashSyntax(t *testing.T, what, script string) {
+	t.Helper()
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash not found")
+	}
+	cmd := exec.Command("bash", "-n")
+	cmd.Stdin = strings.NewReader(script)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("%s is not valid bash: %v\n%s\n%s", what, err, out, script)
+	}
 }
