@@ -77,6 +77,11 @@ func runReport(_ context.Context, opts *ReportOptions) error {
 		return withCode(ExitUsage, err)
 	}
 	dir := filepath.Dir(opts.Results)
+	if opts.Format == "" && sameDir(dir, opts.Out) {
+		if _, err := os.Stat(filepath.Join(dir, report.ManifestFile)); err == nil {
+			return usageErrorf("--out %s is the bundle the results come from: re-rendering there would replace the run's manifest.json, its evidence; choose another --out", opts.Out)
+		}
+	}
 	o, err := carriedOptions(dir)
 	if err != nil {
 		return withCode(ExitRuntime, err)
@@ -104,6 +109,16 @@ func runReport(_ context.Context, opts *ReportOptions) error {
 	}
 	fmt.Fprintf(opts.Factory.Stdout, "wrote %s\n", filepath.Join(opts.Out, report.ManifestFile))
 	return nil
+}
+
+// sameDir reports whether a and b name the same directory.
+func sameDir(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	return os.SameFile(sa, sb)
 }
 
 // carriedOptions are report options whose inputs and replay command come

@@ -168,3 +168,16 @@ func TestReportFormatToStdout(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; stdout differs from summary.md:\n%s", code, errs, out)
 	}
 }
+
+func TestReportRefusesToOverwriteEvidence(t *testing.T) {
+	src, _ := writeFixtureBundle(t, []string{"ecgrobust", "run", "spec.yaml"})
+	before, _ := os.ReadFile(filepath.Join(src, "manifest.json"))
+	code, _, errs := execCLI(t, "report", filepath.Join(src, "results.json"), "--out", src)
+	if code != ExitUsage || !strings.Contains(errs, "replace the run's manifest.json") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	after, _ := os.ReadFile(filepath.Join(src, "manifest.json"))
+	if !bytes.Equal(before, after) {
+		t.Error("the bundle's manifest.json was rewritten")
+	}
+}
