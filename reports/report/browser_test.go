@@ -47,7 +47,7 @@ func chromium(t *testing.T, bin, page string, extra ...string) (stdout, stderr [
 	args := []string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-extensions", "--hide-scrollbars", "--mute-audio",
+		"--disable-extensions", "--hide-scrollbars", "--mute-audio", "--disable-dev-shm-usage",
 		"--user-data-dir=" + t.TempDir(),
 		"--enable-logging=stderr", "--v=0",
 	}
