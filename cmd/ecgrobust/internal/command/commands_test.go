@@ -398,3 +398,15 @@ func TestCompleteBundledSpecs(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateVariables(t *testing.T) {
+	code, out, _ := runCLI(t, &Factory{}, "validate", "--variables", "ci-gate-quick")
+	for _, want := range []string{"\n  clean_accuracy\n", "\n  sap_success_rate_ci_high\n", "\n  pgd_linf_uv_max\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != ExitPass {
+		t.Errorf("code %d", code)
+	}
+}

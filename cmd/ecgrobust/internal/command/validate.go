@@ -16,6 +16,9 @@ type ValidateOptions struct {
 	// Specs are spec files or bundled spec names.
 	Specs []string
 	JSON  bool
+	// Variables lists, for each valid spec, the metric names its
+	// criteria may use.
+	Variables bool
 }
 
 const validateLong = `Check spec files without running them: YAML syntax, unknown or misplaced
@@ -31,11 +34,11 @@ docs/spec-reference.md.`
 
 func newCmdValidate(f *Factory, runF func(*ValidateOptions) error) *cobra.Command {
 	opts := &ValidateOptions{Factory: f}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:               "validate SPEC...",
 		Short:             "Check specs without running them",
 		Long:              validateLong,
-		Example:           "  ecgrobust validate specs/ci-gate-quick.yaml\n  ecgrobust validate audit-full --json",
+		Example:           "  ecgrobust validate specs/ci-gate-quick.yaml\n  ecgrobust validate audit-full --json\n  ecgrobust validate --variables my-spec.yaml",
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeSpecArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -46,16 +49,20 @@ func newCmdValidate(f *Factory, runF func(*ValidateOptions) error) *cobra.Comman
 			return validateRun(opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Variables, "variables", false, "also list the metric names each spec's criteria may use")
+	return cmd
 }
 
 // validateResult is one spec's entry in --json output.
 type validateResult struct {
-	Spec    string       `json:"spec"`
-	Valid   bool         `json:"valid"`
-	Name    string       `json:"name,omitempty"`
-	Version string       `json:"version,omitempty"`
-	SHA256  string       `json:"sha256,omitempty"`
-	Errors  []issueEntry `json:"errors,omitempty"`
+	Spec    string `json:"spec"`
+	Valid   bool   `json:"valid"`
+	Name    string `json:"name,omitempty"`
+	Version string `json:"version,omitempty"`
+	SHA256  string `json:"sha256,omitempty"`
+	// Variables are the metric names criteria may use (--variables).
+	Variables []string     `json:"variables,omitempty"`
+	Errors    []issueEntry `json:"errors,omitempty"`
 }
 
 type issueEntry struct {
@@ -87,8 +94,14 @@ func validateRun(opts *ValidateOptions) error {
 			}
 		} else {
 			r.Valid, r.Name, r.Version, r.SHA256 = true, s.Metadata.Name, s.Metadata.Version, s.SHA256
+			if opts.Variables {
+				r.Variables = s.Variables()
+			}
 			if !opts.JSON {
 				fmt.Fprintf(f.Stdout, "%s: valid (%s %s, sha256 %s)\n", arg, r.Name, r.Version, r.SHA256)
+				for _, v := range r.Variables {
+					fmt.Fprintf(f.Stdout, "  %s\n", v)
+				}
 			}
 		}
 		results = append(results, r)
