@@ -151,16 +151,8 @@ func (sc *scaleRun) options(o engine.Options) engine.Options {
 			return fmt.Errorf("record %q attack %q is in none of the parts", r.Record, r.Attack)
 		}
 	} else if sc.journal != nil {
-		o.Sink = sc.journal.Add
-		progress := o.Progress
-		o.Progress = func(p engine.Progress) {
-			if err := sc.journal.Sync(); err != nil {
-				sc.log.Error("journal", "err", err) // the next Sink call stops the run
-			}
-			if progress != nil {
-				progress(p)
-			}
-		}
+		o.Sink = sc.journal.Add   // buffered
+		o.Flush = sc.journal.Sync // fsync once per batch; an error stops the run
 	}
 	return o
 }
