@@ -40,6 +40,12 @@ Progress shows as a bar with an ETA on a terminal and as log lines
 otherwise. Ctrl-C stops cleanly: finished records are kept and plugin
 processes are killed.
 
+Every finished record is also appended to OUT/journal.jsonl as it
+completes; after a crash or a kill, --resume OUT completes the run without
+computing those records again. --shard k/n (or --shard auto under a
+Kubernetes Indexed Job or a Slurm job array) runs one part of the records
+and writes part.json; 'ecgrobust merge' joins the parts.
+
 Exit codes: 0 PASS, 1 FAIL, 2 INCONCLUSIVE, 3 invalid spec or usage,
 4 runtime error (plugin, data or I/O).
 
