@@ -204,7 +204,7 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 	defer cancel()
 	desc, err := inst.rpc.Describe(cctx, &pluginpb.DescribeRequest{ProtocolVersion: wire.ProtocolVersion})
 	if err != nil {
-		client.Kill()
+		inst.stop(true) // it may hang: no graceful shutdown
 		return nil, nil, &Error{Plugin: p.cfg.Name, Op: "describe", Kind: ErrDescribe, Err: errors.New(status.Convert(err).Message()),
 			Fix: "the plugin must answer Describe; see its stderr in the log"}
 	}
