@@ -68,6 +68,8 @@ func (h Header) Mismatch(o Header) error {
 		return diff("seed", fmt.Sprint(h.Seed), fmt.Sprint(o.Seed))
 	case shardString(h.Shard) != shardString(o.Shard):
 		return diff("shard", shardString(h.Shard), shardString(o.Shard))
+	case h.HarnessVersion != o.HarnessVersion:
+		return diff("harness version", h.HarnessVersion, o.HarnessVersion)
 	}
 	return nil
 }

@@ -137,6 +137,11 @@ func TestResumeRejectsOtherRun(t *testing.T) {
 		t.Errorf("Resume with another model: err = %v, want a model sha256 mismatch", err)
 	}
 	h = header()
+	h.HarnessVersion = "other"
+	if _, _, err := Resume(path, h); err == nil || !strings.Contains(err.Error(), "harness version") {
+		t.Errorf("Resume with another harness: err = %v, want a version mismatch", err)
+	}
+	h = header()
 	h.Shard = nil
 	if _, _, err := Resume(path, h); err == nil || !strings.Contains(err.Error(), "shard") {
 		t.Errorf("Resume with another shard: err = %v, want a shard mismatch", err)
