@@ -194,6 +194,11 @@ func TestCompareCommand(t *testing.T) {
 // fakeClassifier is never called: the fake engine below does not use it.
 type fakeClassifier struct{ model.Classifier }
 
+func (fakeClassifier) Info() model.Info {
+	return model.Info{Name: "fake", Classes: []string{"N", "A", "O", "~"}, SampleRate: 300, Gain: 1000,
+		MinLength: 18000, MaxLength: 18000}
+}
+
 func TestRunPipeline(t *testing.T) {
 	closed := 0
 	f := &Factory{OpenClassifier: func(_ context.Context, req ClassifierRequest) (*OpenedModel, error) {

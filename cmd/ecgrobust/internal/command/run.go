@@ -101,7 +101,11 @@ type runInput struct {
 // runEngine runs the spec's attacks over the records. A test replaces it.
 var runEngine = func(ctx context.Context, in runInput) (*engine.Result, error) {
 	d := in.Data
-	return engine.Run(ctx, in.Spec, d, in.Model.Pool, in.Scale.options(engine.Options{
+	src, err := inputSource(d, in.Spec, in.Model.Pool[0].Info())
+	if err != nil {
+		return nil, err
+	}
+	return engine.Run(ctx, in.Spec, src, in.Model.Pool, in.Scale.options(engine.Options{
 		Progress:       func(p engine.Progress) { in.Progress(p.Done, p.Total) },
 		Model:          engine.ModelRef{Kind: in.Model.Kind, SHA256: in.Model.SHA256},
 		Dataset:        engine.DatasetRef{Source: d.Config.Source, Split: in.Spec.Dataset.Split, SHA256: d.SHA256, Records: d.Len()},
@@ -140,6 +144,9 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 			log.Warn("close model", "err", err)
 		}
 	}()
+	if _, err := resolveInput(s.Preprocessing, m.Pool[0].Info()); err != nil {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("spec and model disagree: %w", err)}
+	}
 	var ns *noise.Source
 	if needsNoise(s) {
 		if ns, err = noise.Load(opts.Global.Data); err != nil {
@@ -235,6 +242,9 @@ func datasetConfig(s *spec.Spec, dataRoot string) dataset.Config {
 	}
 	if d.Seed != nil {
 		c.Seed = *d.Seed
+	}
+	if !defaultPreprocessing(s.Preprocessing) {
+		c.Preprocess = dataset.None // fitted by inputSource
 	}
 	return c
 }
