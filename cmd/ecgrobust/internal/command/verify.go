@@ -3,8 +3,10 @@ package command
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
@@ -24,6 +26,34 @@ type VerifyOptions struct {
 	// InputDirs are searched by base name for inputs (plugin binary, data
 	// files) not found at their recorded paths.
 	InputDirs []string
+	// JSON prints a machine-readable summary on stdout (--json); the
+	// human-readable lines go to stderr.
+	JSON bool
+}
+
+// verifySummary is what `verify --json` prints.
+type verifySummary struct {
+	Bundle string       `json:"bundle"`
+	OK     bool         `json:"ok"`
+	Files  []verifyFile `json:"files"`
+	// Replay is set when --replay ran.
+	Replay *replaySummary `json:"replay,omitempty"`
+	Error  string         `json:"error,omitempty"`
+}
+
+type verifyFile struct {
+	Role   string `json:"role"`
+	Path   string `json:"path"`
+	Status string `json:"status"`
+	// SHA256 is the manifest's hash, Found the file's hash now.
+	SHA256   string `json:"sha256"`
+	Found    string `json:"found,omitempty"`
+	HashedAt string `json:"hashed_at"`
+}
+
+type replaySummary struct {
+	Command   []string `json:"command"`
+	Identical bool     `json:"identical"`
 }
 
 const verifyLong = `Check an evidence bundle: re-hash every file listed in DIR/manifest.json
@@ -51,6 +81,7 @@ func newCmdVerify(f *Factory, runF func(context.Context, *VerifyOptions) error) 
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = args[0]
+			opts.JSON = f.Global.JSON
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -64,9 +95,35 @@ func newCmdVerify(f *Factory, runF func(context.Context, *VerifyOptions) error) 
 
 func runVerify(ctx context.Context, opts *VerifyOptions) error {
 	out := opts.Factory.Stdout
+	if !opts.JSON {
+		return verifyBundle(ctx, opts, out, nil)
+	}
+	sum := &verifySummary{Bundle: opts.Dir, Files: []verifyFile{}}
+	err := verifyBundle(ctx, opts, opts.Factory.Stderr, sum)
+	sum.OK = err == nil
+	if err != nil {
+		sum.Error = err.Error()
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	if jerr := enc.Encode(sum); jerr != nil && err == nil {
+		err = jerr
+	}
+	return err
+}
+
+// verifyBundle checks the bundle, printing a line per file to out, and
+// fills sum when it is not nil.
+func verifyBundle(ctx context.Context, opts *VerifyOptions, out io.Writer, sum *verifySummary) error {
 	m, checks, err := report.VerifyWith(opts.Dir, report.VerifyOptions{InputDirs: opts.InputDirs})
 	if m == nil {
 		return withCode(ExitRuntime, err)
+	}
+	if sum != nil {
+		for _, c := range checks {
+			sum.Files = append(sum.Files, verifyFile{Role: c.File.Role, Path: c.File.Path, Status: c.Status,
+				SHA256: c.File.SHA256, Found: c.SHA256, HashedAt: c.Resolved})
+		}
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	for _, c := range checks {
@@ -84,13 +141,20 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 	if !opts.Replay {
 		return nil
 	}
-	return replay(ctx, opts, m)
+	if sum != nil {
+		sum.Replay = &replaySummary{Command: m.Command}
+	}
+	err = replay(ctx, opts, m, out)
+	if sum != nil && err == nil {
+		sum.Replay.Identical = true
+	}
+	return err
 }
 
 // replay re-runs m.Command in m.WorkDir through the same command tree as
 // the CLI, with --out pointing to a temporary directory, and compares the
 // new results.json with the bundle's.
-func replay(ctx context.Context, opts *VerifyOptions, m *report.Manifest) error {
+func replay(ctx context.Context, opts *VerifyOptions, m *report.Manifest, out io.Writer) error {
 	f := opts.Factory
 	if len(m.Command) < 2 {
 		return withCode(ExitRuntime, errors.New("replay: manifest.json records no command line"))
@@ -108,7 +172,7 @@ func replay(ctx context.Context, opts *VerifyOptions, m *report.Manifest) error 
 	}
 	defer os.RemoveAll(tmp)
 	args := withOut(m.Command[1:], tmp)
-	fmt.Fprintf(f.Stdout, "replaying: ecgrobust %s\n", quoteArgs(args))
+	fmt.Fprintf(out, "replaying: ecgrobust %s\n", quoteArgs(args))
 
 	restore, err := chdir(m.WorkDir)
 	if err != nil {
@@ -134,7 +198,7 @@ func replay(ctx context.Context, opts *VerifyOptions, m *report.Manifest) error 
 	if !bytes.Equal(got, want) {
 		return withCode(ExitFail, fmt.Errorf("replay: results.json differs from the bundle's %s", firstDifference(want, got)))
 	}
-	fmt.Fprintf(f.Stdout, "replay: results.json is identical (%d bytes)\n", len(got))
+	fmt.Fprintf(out, "replay: results.json is identical (%d bytes)\n", len(got))
 	return nil
 }
 

@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,5 +145,38 @@ func TestVerifyFlags(t *testing.T) {
 	}
 	if got.Dir != "bundle" || !got.Replay || strings.Join(got.InputDirs, ",") != "a,b" {
 		t.Errorf("options = %+v", got)
+	}
+}
+
+func TestVerifyJSON(t *testing.T) {
+	dir, _ := writeFixtureBundle(t, []string{"ecgrobust", "run", "spec.yaml"})
+	if err := os.WriteFile(filepath.Join(dir, "summary.md"), []byte("edited"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := execCLI(t, "verify", "--json", dir)
+	if code != ExitFail {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitFail, errs)
+	}
+	var sum verifySummary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+	}
+	if sum.OK || len(sum.Files) != 7 || !strings.Contains(sum.Error, "output summary.md changed") {
+		t.Errorf("summary = %+v", sum)
+	}
+	changed := 0
+	for _, f := range sum.Files {
+		if f.Status == "changed" {
+			changed++
+			if f.Path != "summary.md" || f.Found == "" || f.Found == f.SHA256 {
+				t.Errorf("changed file entry %+v", f)
+			}
+		}
+	}
+	if changed != 1 {
+		t.Errorf("%d files changed, want 1", changed)
+	}
+	if !strings.Contains(errs, "changed  output  summary.md") {
+		t.Errorf("the human-readable table did not go to stderr: %q", errs)
 	}
 }
