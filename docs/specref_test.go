@@ -560,8 +560,8 @@ Contents: [top level](#top-level) · [metadata](#metadata) · [model](#model) ·
 	b.WriteString("## outputs\n\n")
 	obj, _ := def["outputs"].(map[string]any)
 	table(&b, root.Properties["outputs"], reflect.TypeOf(spec.Outputs{}), obj, nil, &problems, "outputs.")
-	b.WriteString("`formats` defaults to every format: `json` (results.json, timings.json), `html` (report.html), " +
-		"`junit` (junit.xml), `markdown` (summary.md), `manifest` (manifest.json, the evidence bundle).\n\n")
+	b.WriteString("Every run writes the whole evidence bundle: results.json, timings.json, report.html, junit.xml, " +
+		"summary.md and manifest.json.\n\n")
 
 	if err := metricSection(&b); err != nil {
 		return nil, err

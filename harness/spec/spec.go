@@ -53,15 +53,6 @@ const (
 	OnFailureFallback     = "fallback"     // gradient attacks re-run with finite differences
 )
 
-// Report formats.
-const (
-	FormatJSON     = "json"
-	FormatHTML     = "html"
-	FormatJUnit    = "junit"
-	FormatMarkdown = "markdown"
-	FormatManifest = "manifest"
-)
-
 // ReferenceModel is the Model.Plugin value that selects the reference CNN in
 // process instead of a plugin binary.
 const ReferenceModel = "reference"
@@ -272,11 +263,10 @@ type Criterion struct {
 	Severity string `yaml:"severity" json:"severity"`
 }
 
-// Outputs selects what a run writes.
+// Outputs tunes what a run writes. Every run writes the whole evidence
+// bundle (results.json, timings.json, report.html, junit.xml, summary.md,
+// manifest.json): an auditor's copy must not depend on the spec.
 type Outputs struct {
-	// Formats are the reports written (default all: json, html, junit,
-	// markdown, manifest).
-	Formats []string `yaml:"formats" json:"formats"`
 	// Examples is the number of example traces kept for overlays
 	// (default 3).
 	Examples int `yaml:"examples" json:"examples"`

@@ -37,7 +37,6 @@ func TestLoadAppliesDefaults(t *testing.T) {
 		{"noise.noise", strings.Join(noise.Noise, ","), "em,bw,ma"},
 		{"limits.max_errored_fraction", s.Limits.MaxErroredFraction, 0.05},
 		{"criteria[0].severity", s.Criteria[0].Severity, SeverityError},
-		{"outputs.formats", len(s.Outputs.Formats), 5},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -26,7 +26,6 @@ var (
 	Losses        = []string{LossCrossEntropy, LossLogitMargin}
 	Severities    = []string{SeverityError, SeverityWarning}
 	OnFailures    = []string{OnFailureInconclusive, OnFailureFallback}
-	Formats       = []string{FormatJSON, FormatHTML, FormatJUnit, FormatMarkdown, FormatManifest}
 	NoiseTypes    = []string{"em", "bw", "ma"}
 	PadModes      = []string{"center", "left", "right"}
 	DefaultLabels = []string{"N", "A", "O", "~"}
@@ -216,9 +215,6 @@ func (v *validator) applyDefaults() {
 			s.Criteria[i].Severity = SeverityError
 		}
 	}
-	if !v.present("outputs.formats") {
-		s.Outputs.Formats = slices.Clone(Formats)
-	}
 	if !v.present("outputs.examples") {
 		s.Outputs.Examples = 3
 	}
@@ -295,10 +291,6 @@ func (v *validator) validate() {
 	v.intRange("limits.min_attacked", s.Limits.MinAttacked, 0, 1_000_000)
 	v.validateCriteria()
 	v.checkVariableClash()
-	for i, f := range s.Outputs.Formats {
-		v.oneOf(fmt.Sprintf("outputs.formats[%d]", i), f, Formats)
-	}
-	v.unique("outputs.formats", s.Outputs.Formats)
 	v.intRange("outputs.examples", s.Outputs.Examples, 0, 100)
 }
 
