@@ -188,3 +188,35 @@ func BenchmarkPeakRSS(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEngineWorkers runs the engine alone (no CLI, no plugin
+// processes, no reports) on 256 records of the repeated demo sample with
+// the single-threaded analytic model, PGD 20 steps, with 1 and 2 workers:
+// the speed-up the worker pool itself can give on this machine.
+func BenchmarkEngineWorkers(b *testing.B) {
+	ctx := context.Background()
+	s, err := spec.Parse("workers.yaml", []byte(strings.Replace(strings.Replace(memSpec, "steps: 1", "steps: 20", 1), "examples: 2", "examples: 0", 1)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, err := dataset.Open(ctx, dataset.Config{Source: dataset.Demo})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer base.Close()
+	src := repeated{base: base, n: 256}
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			pool := make([]model.Classifier, w)
+			for i := range pool {
+				pool[i] = modeltest.Analytic{}
+			}
+			for range b.N {
+				if _, err := engine.Run(ctx, s, src, pool, engine.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/256, "ms/record")
+		})
+	}
+}
