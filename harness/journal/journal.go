@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/ecgrobust/ecgrobust/harness/engine"
 )
@@ -195,7 +196,7 @@ type Writer struct {
 }
 
 // Create starts a new journal at path with header h, replacing any file
-// there, and syncs the header to disk.
+// there, and syncs the header and the directory entry to disk.
 func Create(path string, h Header) (*Writer, error) {
 	h.Format = Format
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
@@ -212,6 +213,11 @@ func Create(path string, h Header) (*Writer, error) {
 	if err := w.Sync(); err != nil {
 		f.Close()
 		return nil, err
+	}
+	// Make the new file's directory entry durable too.
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
 	}
 	return w, nil
 }
