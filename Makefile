@@ -7,7 +7,7 @@ DATA    ?= ../shared/data
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/ecgrobust/ecgrobust/cmd/ecgrobust/internal/command.Version=$(VERSION)
 
-.PHONY: all build test vet demo proto bench fuzz clean golden screenshot train-reference docs screenshot-readme reproduce
+.PHONY: all build test vet demo proto bench fuzz clean golden screenshot train-reference docs screenshot-readme docs-figures reproduce
 
 all: build
 
@@ -88,6 +88,14 @@ screenshot:
 ## and the bundled specs' criteria tables in docs/auditor-guide.md
 docs:
 	$(GO) test ./docs -run 'TestSpecReference|TestAuditorGuideCriteria' -count=1 -update
+
+## docs-figures: run docs/report-tour.yaml (reference CNN on 12 demo records,
+## NSTDB noise from DATA; a few minutes) and cut the auditor guide's figures
+## out of its report.html into docs/figures/
+docs-figures: build
+	rm -rf out/report-tour
+	$(BIN)/ecgrobust run docs/report-tour.yaml --data $(DATA) --out out/report-tour --quiet; test $$? -le 2
+	ECGROBUST_TOUR_REPORT=$(CURDIR)/out/report-tour/report.html $(GO) test ./docs -run TestReportFigures -count=1
 
 ## screenshot-readme: run the demo, then render its report.html with headless
 ## Chromium to docs/report.png (the README's screenshot; must stay < 500 KiB)
