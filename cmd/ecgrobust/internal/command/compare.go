@@ -67,6 +67,8 @@ type Comparison struct {
 	Base        string            `json:"base"`
 	Head        string            `json:"head"`
 	SameSpec    bool              `json:"same_spec"`
+	BaseModel   string            `json:"base_model"`
+	HeadModel   string            `json:"head_model"`
 	BaseVerdict verdict.Outcome   `json:"base_verdict"`
 	HeadVerdict verdict.Outcome   `json:"head_verdict"`
 	Metrics     []MetricChange    `json:"metrics"`
@@ -142,7 +144,8 @@ var outcomeRank = map[verdict.Outcome]int{verdict.Pass: 0, verdict.Inconclusive:
 // compareResults finds what changed from base to head.
 func compareResults(base, head *engine.Result, tol float64, strict bool) *Comparison {
 	c := &Comparison{
-		SameSpec:    base.Run.Spec.SHA256 == head.Run.Spec.SHA256,
+		SameSpec:  base.Run.Spec.SHA256 == head.Run.Spec.SHA256,
+		BaseModel: modelLabel(base.Run.Model), HeadModel: modelLabel(head.Run.Model),
 		BaseVerdict: base.Verdict, HeadVerdict: head.Verdict,
 		Metrics: []MetricChange{}, Criteria: []CriterionChange{}, Regressions: []string{},
 	}
@@ -242,6 +245,7 @@ func sortedNames(m map[string]bool) []string {
 
 func printComparison(f *Factory, c *Comparison) error {
 	tw := tabwriter.NewWriter(f.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "model\t%s\t→\t%s\n", c.BaseModel, c.HeadModel)
 	fmt.Fprintf(tw, "verdict\t%s\t→\t%s\n", c.BaseVerdict, c.HeadVerdict)
 	if !c.SameSpec {
 		fmt.Fprintf(tw, "note\tthe runs used different specs (sha256 differs)\t\t\n")
@@ -284,4 +288,20 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// modelLabel names a run's model: name, version and the first 12 hex
+// digits of its hash.
+func modelLabel(m engine.ModelRef) string {
+	label := strings.TrimSpace(m.Name + " " + m.Version)
+	if label == "" {
+		label = m.Kind
+	}
+	if len(m.SHA256) >= 12 {
+		label += " (" + m.SHA256[:12] + ")"
+	}
+	if label == "" {
+		return "-"
+	}
+	return label
 }
