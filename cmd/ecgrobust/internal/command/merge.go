@@ -226,6 +226,28 @@ func checkCoverage(s *spec.Spec, data engine.Source, parts []loadedPart) error {
 	return nil
 }
 
+// partSpec loads the spec of a part as its run did: the spec argument
+// with the --model and --seed overrides, and checks it is the spec the
+// part ran.
+func partSpec(p loadedPart, g GlobalOptions) (*spec.Spec, error) {
+	s, err := loadSpec(p.Spec)
+	if err != nil {
+		return nil, err
+	}
+	ro := &RunOptions{Model: p.Model, ModelSHA256: p.ModelSHA256, Global: g}
+	ro.Global.SeedSet = p.Seed != nil
+	if p.Seed != nil {
+		ro.Global.Seed = *p.Seed
+	}
+	if err := applyOverrides(s, ro); err != nil {
+		return nil, err
+	}
+	if want := p.Result.Run.Spec.SHA256; s.SHA256 != want {
+		return nil, usageErrorf("spec %s has changed since the parts ran: its sha256 is %s, the parts' %s", p.Spec, s.SHA256, want)
+	}
+	return s, nil
+}
+
 func runMerge(ctx context.Context, opts *MergeOptions) error {
 	f := opts.Factory
 	log := f.logger(opts.Global.Quiet)
@@ -240,21 +262,9 @@ func runMerge(ctx context.Context, opts *MergeOptions) error {
 	if run0.HarnessVersion != Version {
 		log.Warn("the parts were run by another ecgrobust version", "parts", run0.HarnessVersion, "this", Version)
 	}
-	// The spec, as run loaded it.
-	s, err := loadSpec(p0.Spec)
+	s, err := partSpec(p0, opts.Global)
 	if err != nil {
 		return err
-	}
-	ro := &RunOptions{Model: p0.Model, ModelSHA256: p0.ModelSHA256, Global: opts.Global}
-	ro.Global.SeedSet = p0.Seed != nil
-	if p0.Seed != nil {
-		ro.Global.Seed = *p0.Seed
-	}
-	if err := applyOverrides(s, ro); err != nil {
-		return err
-	}
-	if s.SHA256 != run0.Spec.SHA256 {
-		return usageErrorf("spec %s has changed since the parts ran: its sha256 is %s, the parts' %s", p0.Spec, s.SHA256, run0.Spec.SHA256)
 	}
 	if err := checkOutDir(opts.Global.Out); err != nil {
 		return withCode(ExitRuntime, err)
