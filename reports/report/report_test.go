@@ -635,3 +635,18 @@ func TestCollateRow(t *testing.T) {
 		t.Errorf("collate row missing:\n%s", md.String())
 	}
 }
+
+func TestHTMLIDsUnique(t *testing.T) {
+	page := renderHTML(t, reporttest.Result())
+	seen := map[string]bool{}
+	for _, part := range strings.Split(page, ` id="`)[1:] {
+		id, _, _ := strings.Cut(part, `"`)
+		if seen[id] {
+			t.Errorf("id %q used twice", id)
+		}
+		seen[id] = true
+	}
+	if len(seen) < 10 {
+		t.Errorf("only %d ids found", len(seen))
+	}
+}
