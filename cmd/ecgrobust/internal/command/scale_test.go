@@ -236,6 +236,12 @@ func TestShardMergeEqualsSingleRun(t *testing.T) {
 			}
 		})
 	}
+	// The spec file changed after the parts ran.
+	writeScaleSpec(t, dir, "reference", 2, 4)
+	code, _, stderr := runCLI(t, &Factory{OpenClassifier: openClassifier}, append([]string{"merge", "--out", filepath.Join(dir, "bad")}, parts...)...)
+	if code != ExitUsage || !strings.Contains(stderr, "has changed since the parts ran") {
+		t.Errorf("merge after the spec changed: exit %d, stderr %s", code, stderr)
+	}
 }
 
 // firstDiff shows where two byte slices first differ.
