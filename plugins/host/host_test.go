@@ -490,3 +490,30 @@ func TestChecksumOnRestart(t *testing.T) {
 	}
 	assertNoProcess(t, bin)
 }
+
+func TestBadDescribe(t *testing.T) {
+	tests := []struct {
+		mode string
+		want error
+		msg  string
+	}{
+		{"badrate", ErrDescribe, "field sample_rate_hz: 0"},
+		{"describe-v2", ErrIncompatible, "protocol version 2"},
+		{"handshake-v2", ErrIncompatible, "rebuild the plugin"},
+		{"describe-hang", ErrDescribe, "deadline"},
+		{"netrpc", ErrIncompatible, "must serve gRPC"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			start := time.Now()
+			_, err := Open(context.Background(), Config{Path: faultyBin, Args: []string{"-mode=" + tt.mode}, CallTimeout: time.Second})
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("err = %v, want %v containing %q", err, tt.want, tt.msg)
+			}
+			if time.Since(start) > 5*time.Second {
+				t.Errorf("took %v", time.Since(start))
+			}
+			assertNoProcess(t, faultyBin)
+		})
+	}
+}

@@ -218,6 +218,10 @@ func (p *Plugin) startError(err error, run *procRunner) error {
 		return &Error{Plugin: p.cfg.Name, Op: "start", Kind: ErrIncompatible, Err: errors.New(firstLine(msg)),
 			Fix: fmt.Sprintf("this host speaks plugin protocol version %d; rebuild the plugin against the matching ecgrobust SDK", wire.ProtocolVersion)}
 	}
+	if strings.Contains(msg, "unsupported plugin protocol") {
+		return &Error{Plugin: p.cfg.Name, Op: "start", Kind: ErrIncompatible, Err: errors.New(firstLine(msg)),
+			Fix: "ecgrobust plugins must serve gRPC (go-plugin ServeConfig.GRPCServer); plugins/sdk does"}
+	}
 	what := firstLine(msg)
 	switch {
 	case strings.HasPrefix(what, "Unrecognized remote plugin message: "):

@@ -20,7 +20,8 @@ import (
 
 // handshakeLine matches go-plugin's handshake at the end of a stdout line:
 // CORE|APP|NETWORK|ADDR|PROTOCOL[|CERT[|MUX]].
-var handshakeLine = regexp.MustCompile(`\d+\|\d+\|(tcp|unix)\|[^|\s]+\|grpc(\|[^|\s]*){0,2}\s*$`)
+// Any protocol word passes, so go-plugin can name a wrong one (netrpc).
+var handshakeLine = regexp.MustCompile(`\d+\|\d+\|(tcp|unix)\|[^|\s]+\|[a-z]+(\|[^|\s]*){0,2}\s*$`)
 
 // maxStrayLines bounds the stray stdout lines kept for error messages.
 const maxStrayLines = 5

@@ -63,7 +63,7 @@ func TestHandshakeLine(t *testing.T) {
 		"1|1|tcp|127.0.0.1:1234|grpc":                 true,
 		"1|1|unix|/tmp/plugin123|grpc|MIIBcert":       true,
 		"loading... 1|1|tcp|127.0.0.1:1234|grpc":      true,
-		"1|1|tcp|127.0.0.1:1234|netrpc":               false,
+		"1|1|tcp|127.0.0.1:1234|netrpc":               true, // passed on: go-plugin names the protocol
 		"progress 100%":                               false,
 		"1|1|tcp|127.0.0.1:1234|grpc|cert|true|extra": false,
 	} {
