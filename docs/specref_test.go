@@ -337,6 +337,44 @@ func table(b *bytes.Buffer, n *schemaNode, typ reflect.Type, obj map[string]any,
 	b.WriteString("\n")
 }
 
+// constDoc returns the line comment of the constant in harness/spec/spec.go
+// whose value is val ("pgd" → "L∞ projected gradient descent (Han 2020
+// baseline)").
+func constDoc(val string) string {
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(repoRoot, "harness/spec/spec.go"), nil, parser.ParseComments)
+	if err != nil {
+		return ""
+	}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, sp := range g.Specs {
+			vs := sp.(*ast.ValueSpec)
+			if len(vs.Values) != 1 || vs.Comment == nil {
+				continue
+			}
+			if lit, ok := vs.Values[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				if v, _ := strconv.Unquote(lit.Value); v == val {
+					return strings.TrimSpace(vs.Comment.Text())
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// valueList writes the meaning of each allowed value, from the
+// comments on the constants in harness/spec/spec.go.
+func valueList(b *bytes.Buffer, label string, values []string) {
+	fmt.Fprintf(b, "Values of %s:\n\n", label)
+	for _, v := range values {
+		fmt.Fprintf(b, "- `%s`: %s\n", v, orUndocumented(constDoc(v)))
+	}
+	b.WriteString("\n")
+}
+
 // extraDesc describes the top-level fields the Go types leave undocumented.
 var extraDesc = map[string]string{
 	"apiVersion": "Version of the spec format.",
@@ -513,6 +551,7 @@ Contents: [top level](#top-level) · [metadata](#metadata) · [model](#model) ·
 		if s.key == "dataset" {
 			b.WriteString("`split` defaults to the source's first split: `han2020-test` for `cinc2017`, `all` for `demo` and `mitdb`. " +
 				"`seed` defaults to the spec's `seed`.\n\n")
+			valueList(&b, "`source`", spec.Sources)
 		}
 	}
 
@@ -522,6 +561,9 @@ Contents: [top level](#top-level) · [metadata](#metadata) · [model](#model) ·
 	for _, alt := range root.Properties["attacks"].Items.OneOf {
 		typ, _ := alt.Properties["type"].Const.(string)
 		fmt.Fprintf(&b, "### type: %s\n\n", typ)
+		if d := constDoc(typ); d != "" {
+			fmt.Fprintf(&b, "%s.\n\n", strings.ToUpper(d[:1])+d[1:])
+		}
 		var obj map[string]any
 		for _, a := range attacks {
 			if m, _ := a.(map[string]any); m["type"] == typ {
@@ -536,6 +578,7 @@ Contents: [top level](#top-level) · [metadata](#metadata) · [model](#model) ·
 		}
 		table(&b, alt, reflect.TypeOf(spec.Attack{}), obj, []string{"id", "type", "of", "description"}, &problems, "attacks."+typ+".")
 	}
+	valueList(&b, "`gradient` (pgd and sap)", spec.Gradients)
 	for _, s := range []struct {
 		key string
 		typ reflect.Type
@@ -547,6 +590,9 @@ Contents: [top level](#top-level) · [metadata](#metadata) · [model](#model) ·
 			given = []string{"records"}
 		}
 		table(&b, root.Properties[s.key], s.typ, obj, given, &problems, s.key+".")
+		if s.key == "gradient_fidelity" {
+			valueList(&b, "`on_failure`", spec.OnFailures)
+		}
 	}
 	b.WriteString("## criteria\n\nA list of at least one criterion. A run PASSes when every `error` criterion holds; " +
 		"a `warning` that does not hold is reported but does not fail the run.\n\n")
