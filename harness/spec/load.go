@@ -152,10 +152,15 @@ func yamlErrors(file string, err error) ErrorList {
 // unknown keys list the allowed ones and a float where an integer belongs is
 // an error rather than a truncation. It records the node of every path.
 type walker struct {
-	file  string
-	nodes map[string]*yaml.Node
-	errs  ErrorList
+	file    string
+	nodes   map[string]*yaml.Node
+	errs    ErrorList
+	visited int
 }
+
+// maxNodes bounds the nodes a walk visits, aliases expanded, so that a
+// small document of nested aliases ("billion laughs") cannot hang Parse.
+const maxNodes = 200_000
 
 var (
 	durationType = reflect.TypeOf(Duration(0))
@@ -184,6 +189,12 @@ func (w *walker) errorf(n *yaml.Node, path, format string, args ...any) {
 func (w *walker) walk(n *yaml.Node, t reflect.Type, path string, depth int) {
 	if depth > maxDepth {
 		w.errorf(n, path, "nested too deeply")
+		return
+	}
+	if w.visited++; w.visited > maxNodes {
+		if w.visited == maxNodes+1 {
+			w.errorf(n, path, "spec expands to more than %d nodes (aliases nested too far)", maxNodes)
+		}
 		return
 	}
 	for n.Kind == yaml.AliasNode && n.Alias != nil {

@@ -296,3 +296,22 @@ func TestSourceClasses(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestAliasBombIsRejected(t *testing.T) {
+	// 5,000 references to an attack whose kernel list has 2,000 entries:
+	// 10 million nodes once aliases are expanded, from a 40 kB file.
+	var b strings.Builder
+	b.WriteString("k: &k [" + strings.Repeat("5, ", 1999) + "5]\n")
+	b.WriteString("m: &m {id: a, type: sap, kernel_sizes: *k}\n")
+	b.WriteString("attacks: [" + strings.Repeat("*m, ", 4999) + "*m]\n")
+	done := make(chan error, 1)
+	go func() { _, err := Parse("bomb.yaml", []byte(b.String())); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "aliases nested too far") {
+			t.Fatalf("err = %.300v, want the node budget error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Parse of an alias bomb did not return within 10 s")
+	}
+}
