@@ -67,6 +67,28 @@ func normalise(expr string) (string, error) {
 	return out, bad
 }
 
+// Limits on an expression, so that a hostile spec cannot exhaust the
+// stack of govaluate's recursive parser.
+const (
+	MaxExprLen = 4096
+	MaxNesting = 32
+)
+
+// nesting returns the deepest nesting of parentheses and brackets in s.
+func nesting(s string) int {
+	depth, deepest := 0, 0
+	for _, r := range s {
+		switch r {
+		case '(', '[':
+			depth++
+			deepest = max(deepest, depth)
+		case ')', ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
 // expression is a parsed criterion.
 type expression struct {
 	src  string
@@ -84,6 +106,12 @@ func parse(src string, allowed []string) (e *expression, err error) {
 	}()
 	if strings.TrimSpace(src) == "" {
 		return nil, errors.New("expression is empty")
+	}
+	if len(src) > MaxExprLen {
+		return nil, fmt.Errorf("expression is %d bytes long, more than the %d allowed", len(src), MaxExprLen)
+	}
+	if d := nesting(src); d > MaxNesting {
+		return nil, fmt.Errorf("parentheses nest %d deep, more than the %d allowed", d, MaxNesting)
 	}
 	norm, err := normalise(src)
 	if err != nil {

@@ -27,6 +27,8 @@ func TestCheck(t *testing.T) {
 		{"no variable", "1 < 2", "reads no metric"},
 		{"empty", "  ", "expression is empty"},
 		{"huge exponent", "sap_success_rate < 1e999", "out of range"},
+		{"too deep", strings.Repeat("(", 40) + "sap_success_rate" + strings.Repeat(")", 40) + " < 1", "nest 40 deep"},
+		{"too long", "sap_success_rate < 1" + strings.Repeat(" ", 5000), "more than the 4096 allowed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
