@@ -16,8 +16,11 @@ import (
 //     the run-wide metrics.
 //   - A gradient attack whose success-rate interval
 //     (<id>_success_rate_ci_high − <id>_success_rate_ci_low) is wider than
-//     max_ci_width, or that attacked fewer than min_attacked records,
-//     taints its success-rate metrics.
+//     max_ci_width taints its point estimate <id>_success_rate; criteria
+//     on the interval's bounds already account for the sample size and
+//     stay decidable.
+//   - A gradient attack that attacked fewer than min_attacked records
+//     taints its success rate and both bounds.
 //   - When the gradient-fidelity check ran, failed
 //     (gradient_fidelity_pass = 0) and on_failure is inconclusive, every
 //     metric of a gradient attack that may use the model's gradient
@@ -64,7 +67,7 @@ func (s *Spec) Unreliable(metrics map[string]float64) map[string]string {
 		lo, okLo := metrics[rates[1]]
 		hi, okHi := metrics[rates[2]]
 		if lim.MaxCIWidth > 0 && okLo && okHi && !math.IsNaN(hi-lo) && hi-lo > lim.MaxCIWidth {
-			taint(rates[:3], fmt.Sprintf("the 95%% interval of %s's success rate is %.3f wide, wider than the %.3f allowed (limits.max_ci_width)",
+			taint(rates[:1], fmt.Sprintf("the 95%% interval of %s's success rate is %.3f wide, wider than the %.3f allowed (limits.max_ci_width)",
 				a.ID, hi-lo, lim.MaxCIWidth))
 		}
 		if n, ok := metrics[MetricName(a.ID, MetricAttacked)]; ok && lim.MinAttacked > 0 && n < float64(lim.MinAttacked) {

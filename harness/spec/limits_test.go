@@ -26,11 +26,12 @@ func TestUnreliable(t *testing.T) {
 		{"run errored", map[string]float64{"errored_fraction": 0.5},
 			map[string]string{"clean_accuracy": "50.0% of the run's records errored", "records": "errored"}},
 		{"wide ci", map[string]float64{"pgd_success_rate_ci_low": 0.1, "pgd_success_rate_ci_high": 0.4},
-			map[string]string{"pgd_success_rate": "0.300 wide", "pgd_success_rate_ci_high": "wider than the 0.200"}},
+			map[string]string{"pgd_success_rate": "0.300 wide, wider than the 0.200"}},
 		{"few attacked", map[string]float64{"sap_attacked": 3},
 			map[string]string{"sap_success_rate": "attacked 3 records, fewer than the 10"}},
 		{"fidelity failed", map[string]float64{"gradient_fidelity_pass": 0, "gradient_cosine_min": 0.2},
-			map[string]string{"pgd_success_rate": "least cosine 0.200", "sap_success_rate": "fidelity", "sap_linf_uv_mean": "fidelity"}},
+			map[string]string{"pgd_success_rate": "least cosine 0.200", "pgd_success_rate_ci_high": "fidelity",
+				"sap_success_rate": "fidelity", "sap_linf_uv_mean": "fidelity"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,7 +41,7 @@ func TestUnreliable(t *testing.T) {
 					t.Errorf("Unreliable[%s] = %q, want it to contain %q", m, got[m], sub)
 				}
 			}
-			for _, m := range []string{"clean_accuracy", "pgd_success_rate", "sap_success_rate", "sap_linf_uv_mean"} {
+			for _, m := range []string{"clean_accuracy", "pgd_success_rate", "pgd_success_rate_ci_high", "sap_success_rate", "sap_linf_uv_mean"} {
 				if _, want := tt.want[m]; !want && got[m] != "" {
 					t.Errorf("unexpected Unreliable[%s] = %q", m, got[m])
 				}

@@ -244,8 +244,9 @@ type Limits struct {
 	// MaxErroredFraction is the largest fraction of errored records an
 	// attack may have (default 0.05).
 	MaxErroredFraction float64 `yaml:"max_errored_fraction" json:"max_errored_fraction"`
-	// MaxCIWidth is the widest Wilson 95 % interval of a success rate a
-	// criterion may rely on; 0 means no limit.
+	// MaxCIWidth is the widest Wilson 95 % interval a success rate may
+	// have for a criterion to read its point estimate; 0 means no limit.
+	// Criteria on the interval's bounds are not affected.
 	MaxCIWidth float64 `yaml:"max_ci_width" json:"max_ci_width"`
 	// MinAttacked is the least number of correctly classified (attacked)
 	// records per attack; 0 means no limit.
