@@ -29,8 +29,10 @@ type ScaleOptions struct {
 	// Resume is the output directory of an interrupted run to complete.
 	Resume string
 
-	// Part is the resolved shard, nil for a whole run.
-	Part *shard.Part
+	// Part is the resolved shard, nil for a whole run; PartSource says
+	// where it came from (the flag, or a scheduler's environment).
+	Part       *shard.Part
+	PartSource string
 }
 
 // getenv reads the environment; tests replace it.
@@ -56,14 +58,13 @@ func (o *ScaleOptions) resolve(cmd *cobra.Command, g *GlobalOptions) error {
 		if err != nil {
 			return usageErrorf("--shard auto: %w", err)
 		}
-		o.Part = &p
-		_ = src
+		o.Part, o.PartSource = &p, src
 	default:
 		p, err := shard.Parse(o.Shard)
 		if err != nil {
 			return usageErrorf("--shard: %w", err)
 		}
-		o.Part = &p
+		o.Part, o.PartSource = &p, "--shard"
 	}
 	if o.Resume != "" {
 		if cmd.Flags().Changed("out") && filepath.Clean(g.Out) != filepath.Clean(o.Resume) {
@@ -100,6 +101,7 @@ func startScale(opts *RunOptions, s *spec.Spec, set *dataset.Stream, m *OpenedMo
 	if p := sc.part; p != nil {
 		h.Shard = &engine.Shard{Index: p.Index, Count: p.Count}
 		s.Outputs.Examples = 0 // traces are picked and re-run by merge
+		log.Info("shard", "part", p.String(), "from", opts.Scale.PartSource)
 	}
 	path := filepath.Join(dir, journal.File)
 	_, statErr := os.Stat(path)
