@@ -500,7 +500,7 @@ func TestBadDescribe(t *testing.T) {
 		{"badrate", ErrDescribe, "field sample_rate_hz: 0"},
 		{"describe-v2", ErrIncompatible, "protocol version 2"},
 		{"handshake-v2", ErrIncompatible, "rebuild the plugin"},
-		{"describe-hang", ErrDescribe, "deadline"},
+		{"describe-hang", ErrDescribe, "no answer within 1s"},
 		{"netrpc", ErrIncompatible, "must serve gRPC"},
 	}
 	for _, tt := range tests {

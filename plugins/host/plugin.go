@@ -205,7 +205,14 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 	desc, err := inst.rpc.Describe(cctx, &pluginpb.DescribeRequest{ProtocolVersion: wire.ProtocolVersion})
 	if err != nil {
 		inst.stop(true) // it may hang: no graceful shutdown
-		return nil, nil, &Error{Plugin: p.cfg.Name, Op: "describe", Kind: ErrDescribe, Err: errors.New(status.Convert(err).Message()),
+		cause := errors.New(status.Convert(err).Message())
+		if cctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded || status.Code(err) == codes.Canceled {
+			if ctx.Err() != nil {
+				return nil, nil, fmt.Errorf("describe: %w", ctx.Err())
+			}
+			cause = fmt.Errorf("no answer within %v", p.cfg.CallTimeout)
+		}
+		return nil, nil, &Error{Plugin: p.cfg.Name, Op: "describe", Kind: ErrDescribe, Err: cause,
 			Fix: "the plugin must answer Describe; see its stderr in the log"}
 	}
 	return inst, desc, nil
@@ -427,7 +434,7 @@ func (p *Plugin) do(ctx context.Context, op string, send func(context.Context, p
 	}
 	// The RPC can report DeadlineExceeded a moment before a context's timer
 	// fires, so decide whose deadline it was from the deadlines themselves.
-	timedOut := cctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded
+	timedOut := cctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded || !time.Now().Before(ours)
 	if timedOut && (callerFirst || ctx.Err() != nil) {
 		cause := ctx.Err()
 		if cause == nil {
