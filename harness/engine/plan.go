@@ -86,6 +86,9 @@ func makePlans(s *spec.Spec, info model.Info, hasGradient, fidelityFallback, hav
 					RandomStart: a.RandomStart, EarlyStop: a.EarlyStop, Loss: loss, Smoother: sm}
 			}
 			p.fd = attack.FiniteDifference{Directions: a.FDDirections, SigmaUV: a.FDSigmaUV, Downsample: DefaultFDDownsample, Momentum: DefaultFDMomentum}
+			if sap, ok := p.method.(attack.SAP); ok {
+				p.fd.Smoother = sap.Smoother // probe the subspace SAP moves in
+			}
 			p.budget = int64(a.QueryBudget)
 			switch a.Gradient {
 			case spec.GradientFiniteDifference:
