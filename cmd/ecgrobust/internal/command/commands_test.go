@@ -415,3 +415,9 @@ func TestValidateVariables(t *testing.T) {
 		t.Errorf("code %d", code)
 	}
 }
+
+func TestSilentExitErrorPrints(t *testing.T) {
+	if got := (&exitError{code: ExitFail}).Error(); got != "exit status 1" {
+		t.Errorf("Error() = %q", got)
+	}
+}
