@@ -389,12 +389,13 @@ func (p *Plugin) ensure(ctx context.Context, op string) (*instance, error) {
 		return nil, err
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		go inst.stop(true)
+	if p.closed { // Close ran during the restart: stop what it could not see
+		p.mu.Unlock()
+		inst.stop(true)
 		return nil, &Error{Plugin: p.cfg.Name, Op: op, Kind: ErrClosed}
 	}
 	p.inst = inst
+	p.mu.Unlock()
 	return inst, nil
 }
 
