@@ -42,9 +42,10 @@ type procRunner struct {
 	done    chan struct{} // closed when the process has been reaped
 	waitErr error
 
-	mu    sync.Mutex
-	stray []string // first stray stdout lines, for the handshake error
-	pid   int
+	mu          sync.Mutex
+	stray       []string // first stray stdout lines, for the handshake error
+	stdoutLines int      // stdout lines after the handshake
+	pid         int
 }
 
 var _ runner.Runner = (*procRunner)(nil)
@@ -95,7 +96,7 @@ func (r *procRunner) filterStdout(raw io.ReadCloser, w *io.PipeWriter) {
 			line = line[loc[0]:]
 			shaken = true
 		} else {
-			r.log.Warn("plugin wrote to stdout; plugins must log to stderr only", "line", line)
+			r.noteStdout(line)
 		}
 		if _, err := io.WriteString(w, line+"\n"); err != nil {
 			break
@@ -113,6 +114,23 @@ func (r *procRunner) noteStray(line string) {
 		r.stray = append(r.stray, line)
 	}
 	r.mu.Unlock()
+}
+
+// maxStdoutWarnings bounds the warnings about stdout after the handshake,
+// so a plugin that prints on every call does not flood the log.
+const maxStdoutWarnings = 10
+
+func (r *procRunner) noteStdout(line string) {
+	r.mu.Lock()
+	r.stdoutLines++
+	n := r.stdoutLines
+	r.mu.Unlock()
+	switch {
+	case n <= maxStdoutWarnings:
+		r.log.Warn("plugin wrote to stdout; plugins must log to stderr only", "line", line)
+	case n == maxStdoutWarnings+1:
+		r.log.Warn("plugin keeps writing to stdout; further lines are dropped without notice")
+	}
 }
 
 // strayLines returns the stray stdout lines seen before the handshake.
