@@ -171,6 +171,9 @@ func checkScores(info model.Info, scores [][]float64, n int) error {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return fmt.Errorf("signal %d class %q: score %v", i, info.Classes[j], v)
 			}
+			if info.Scores == model.Probabilities && (v < -1e-6 || v > 1+1e-6) {
+				return fmt.Errorf("signal %d class %q: probability %v outside [0, 1]", i, info.Classes[j], v)
+			}
 			sum += v
 		}
 		if info.Scores == model.Probabilities && math.Abs(sum-1) > host.ProbabilityTolerance {
