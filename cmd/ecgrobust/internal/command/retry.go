@@ -11,10 +11,11 @@ import (
 	"github.com/ecgrobust/ecgrobust/plugins/host"
 )
 
-// giveUpAfter is the number of calls in a row that may fail after their
-// retries before a plugin is given up for the rest of the run (every
-// later call then fails at once, so the remaining records are errored
-// quickly instead of restarting a broken plugin for each).
+// giveUpAfter is the number of calls in a row that may find the plugin
+// down (crashed or hung after their retries, or failing to restart) before
+// it is given up for the rest of the run: every later call then fails at
+// once, so the remaining records are errored quickly instead of
+// restarting a broken plugin for each.
 const giveUpAfter = 8
 
 // maxHostRestarts lets the host restart a plugin for as long as retrying
@@ -91,6 +92,18 @@ func retryable(err error) bool {
 	return errors.Is(err, host.ErrCrashed) || errors.Is(err, host.ErrTimeout)
 }
 
+// pluginDown reports whether err says the plugin process is not serving
+// (it crashed, hung, or failed to restart), as opposed to an answer about
+// one input (invalid, rejected, failed) from a live plugin.
+func pluginDown(err error) bool {
+	for _, alive := range []error{host.ErrInvalidAnswer, host.ErrRejected, host.ErrFailed, host.ErrNoGradient} {
+		if errors.Is(err, alive) {
+			return false
+		}
+	}
+	return true
+}
+
 func (r *retrying) do(ctx context.Context, op string, call func() error) error {
 	r.mu.Lock()
 	gaveUp := r.gaveUp
@@ -115,7 +128,7 @@ func (r *retrying) do(ctx context.Context, op string, call func() error) error {
 	switch {
 	case err == nil:
 		r.failing = 0
-	case retryable(err) || errors.Is(err, host.ErrRestarts):
+	case ctx.Err() == nil && pluginDown(err):
 		r.failing++
 		if r.failing >= giveUpAfter && r.gaveUp == nil {
 			r.gaveUp = fmt.Errorf("gave up on the plugin after %d failed calls in a row (last: %w)", r.failing, err)

@@ -77,3 +77,28 @@ func TestRetryingGivesUp(t *testing.T) {
 		t.Errorf("after %d failed calls: err = %v, plugin called again: %v", giveUpAfter, err, c.calls != before)
 	}
 }
+
+func TestRetryingGivesUpOnFailedRestarts(t *testing.T) {
+	c := &crashing{fail: func(n int) error {
+		if n == 1 {
+			return crash("")
+		}
+		return &host.Error{Plugin: "p", Op: "start", Kind: host.ErrHandshake}
+	}}
+	r := newRetrying(c, 0, nil)
+	for range giveUpAfter + 3 {
+		r.Predict(context.Background(), nil)
+	}
+	if c.calls != giveUpAfter {
+		t.Errorf("a plugin that cannot restart was called %d times, want %d", c.calls, giveUpAfter)
+	}
+	// Answers about one input from a live plugin never give it up.
+	c = &crashing{fail: func(int) error { return &host.Error{Plugin: "p", Op: "predict", Kind: host.ErrRejected} }}
+	r = newRetrying(c, 2, nil)
+	for range 2 * giveUpAfter {
+		r.Predict(context.Background(), nil)
+	}
+	if c.calls != 2*giveUpAfter {
+		t.Errorf("rejected inputs: plugin called %d times, want %d", c.calls, 2*giveUpAfter)
+	}
+}
