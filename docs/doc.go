@@ -19,7 +19,9 @@
 //     specs (make docs), and its hand-written table names each spec's
 //     version, so a test fails when a spec changes under it.
 //   - The CI files parse as YAML, do what ci-guide.md says, have bash-valid
-//     scripts, and the GitHub workflow passes actionlint; README.md's run walk names functions
+//     scripts, and the GitHub workflow passes actionlint; their gate and
+//     blocking steps run against the example plugin and fail the job on
+//     its FAIL; README.md's run walk names functions
 //     that exist, its exit-code table matches the command package, its
 //     links resolve and its screenshot is small enough.
 package docs

@@ -67,6 +67,7 @@ func TestGuideCommands(t *testing.T) {
 		t.Skip("bash not found")
 	}
 	data, _ := filepath.Abs(filepath.Join(repoRoot, "..", "shared", "data"))
+	t.Parallel()
 	binDir(t) // build once, before the guides run in parallel
 	for _, g := range guides {
 		t.Run(g, func(t *testing.T) {
