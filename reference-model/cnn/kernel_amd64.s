@@ -2,14 +2,15 @@
 
 #include "textflag.h"
 
-// func gemm4x16AVX2(c *float32, ldc int, w *float32, ldw int, x *float32, ldx int, xs int, cin int, kw int)
+// func gemm4x16AVX2(c *float32, ldc int, w *float32, ldw int, x *float32, ldx int, xs int, cin int, kw int, bias *float32)
 //
 // For r in [0,4), n in [0,16):
 //
-//	c[r*ldc+n] += Σ_{ci<cin} Σ_{k<kw} w[r*ldw+ci*kw+k] · x[ci*ldx+k*xs+n]
+//	c[r*ldc+n] = c0 + Σ_{ci<cin} Σ_{k<kw} w[r*ldw+ci*kw+k] · x[ci*ldx+k*xs+n]
 //
+// where c0 is bias[r] when bias is not nil and c[r*ldc+n] otherwise.
 // Strides are in elements. cin and kw must be at least 1.
-TEXT ·gemm4x16AVX2(SB), NOSPLIT, $0-72
+TEXT ·gemm4x16AVX2(SB), NOSPLIT, $0-80
 	MOVQ c+0(FP), DI
 	MOVQ ldc+8(FP), R8
 	MOVQ w+16(FP), SI
@@ -26,6 +27,20 @@ TEXT ·gemm4x16AVX2(SB), NOSPLIT, $0-72
 	LEAQ (R9)(R9*2), BX   // 3*ldw bytes
 	LEAQ (R8)(R8*2), R13  // 3*ldc bytes
 
+	MOVQ bias+72(FP), AX
+	TESTQ AX, AX
+	JZ   loadc
+	VBROADCASTSS (AX), Y0
+	VMOVAPS Y0, Y1
+	VBROADCASTSS 4(AX), Y2
+	VMOVAPS Y2, Y3
+	VBROADCASTSS 8(AX), Y4
+	VMOVAPS Y4, Y5
+	VBROADCASTSS 12(AX), Y6
+	VMOVAPS Y6, Y7
+	JMP  outer
+
+loadc:
 	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
 	VMOVUPS (DI)(R8*1), Y2

@@ -1,6 +1,7 @@
 package cnn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -16,30 +17,36 @@ func TestGemmMatchesPortable(t *testing.T) {
 		{"overlap", 4, 16, 1, 100, 1, 0, 32},
 		{"single", 4, 16, 1, 1, 1, 16, 1},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ldc := tt.cols + 5
-			c := make([]float32, (tt.rows-1)*ldc+tt.cols)
-			w := make([]float32, (tt.rows-1)*tt.ldw+tt.cin*tt.kw)
-			x := make([]float32, (tt.cin-1)*tt.ldx+(tt.kw-1)*tt.xs+tt.cols)
-			for _, s := range [][]float32{c, w, x} {
-				for i := range s {
-					s[i] = float32(rng.NormFloat64())
+	for _, withBias := range []bool{false, true} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/bias=%v", tt.name, withBias), func(t *testing.T) {
+				ldc := tt.cols + 5
+				c := make([]float32, (tt.rows-1)*ldc+tt.cols)
+				w := make([]float32, (tt.rows-1)*tt.ldw+tt.cin*tt.kw)
+				x := make([]float32, (tt.cin-1)*tt.ldx+(tt.kw-1)*tt.xs+tt.cols)
+				var bias []float32
+				if withBias {
+					bias = make([]float32, tt.rows)
 				}
-			}
-			want := make([]float64, len(c))
-			for i := range c {
-				want[i] = float64(c[i])
-			}
-			w64, x64 := to64(w), to64(x)
-			gemmGo(want, ldc, w64, tt.ldw, x64, tt.ldx, tt.xs, tt.cin, tt.kw, tt.rows, tt.cols)
-			gemm(c, ldc, w, tt.ldw, x, tt.ldx, tt.xs, tt.cin, tt.kw, tt.rows, tt.cols)
-			for i := range c {
-				if d := math.Abs(float64(c[i]) - want[i]); d > 1e-4*(1+math.Abs(want[i])) {
-					t.Fatalf("c[%d] = %v, want %v (avx2 %v)", i, c[i], want[i], haveAVX2)
+				for _, s := range [][]float32{c, w, x, bias} {
+					for i := range s {
+						s[i] = float32(rng.NormFloat64())
+					}
 				}
-			}
-		})
+				want := to64(c)
+				var b64 []float64
+				if withBias {
+					b64 = to64(bias)
+				}
+				gemmGo(want, ldc, to64(w), tt.ldw, to64(x), tt.ldx, tt.xs, tt.cin, tt.kw, tt.rows, tt.cols, b64)
+				gemm(c, ldc, w, tt.ldw, x, tt.ldx, tt.xs, tt.cin, tt.kw, tt.rows, tt.cols, bias)
+				for i := range c {
+					if d := math.Abs(float64(c[i]) - want[i]); d > 1e-4*(1+math.Abs(want[i])) {
+						t.Fatalf("c[%d] = %v, want %v (avx2 %v)", i, c[i], want[i], haveAVX2)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -59,6 +66,6 @@ func BenchmarkGemmConv(b *testing.B) {
 	c := make([]float32, cout*n)
 	b.SetBytes(int64(2 * cin * cout * k * n)) // flops, read as "MB/s" = MFLOP/s
 	for b.Loop() {
-		gemm(c, n, w, cin*k, x, n+32, 1, cin, k, cout, n)
+		gemm(c, n, w, cin*k, x, n+32, 1, cin, k, cout, n, nil)
 	}
 }

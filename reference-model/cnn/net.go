@@ -104,6 +104,7 @@ type engine[T float] struct {
 	// Per-layer affine after the convolution: a·z + b.
 	a, b         [][]T
 	mean, invstd [][]float64
+	zeros        []T // a zero bias for gemm
 }
 
 func newEngine[T float](p *params[T], workers int) *engine[T] {
@@ -111,6 +112,11 @@ func newEngine[T float](p *params[T], workers int) *engine[T] {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	e := &engine[T]{p: p, workers: workers}
+	rows := 32 // roundUp(Kernel, 4) of the largest kernel Validate allows
+	for i, l := range p.arch.Layers {
+		rows = max(rows, l.Out, roundUp(p.arch.in(i), 4))
+	}
+	e.zeros = make([]T, rows)
 	for _, l := range p.arch.Layers {
 		e.a = append(e.a, make([]T, l.Out))
 		e.b = append(e.b, make([]T, l.Out))
@@ -258,17 +264,11 @@ func (e *engine[T]) forward(inputs [][]T, train bool) {
 			}
 			sm := e.samples[s]
 			z := sm.z[i][lo*sz : hi*sz]
-			if train {
-				clear(z)
-			} else {
-				for co := lo; co < hi; co++ {
-					row := z[(co-lo)*sz : (co-lo+1)*sz]
-					for t := range row {
-						row[t] = e.p.bias[i][co]
-					}
-				}
+			bias := e.zeros[:hi-lo]
+			if !train {
+				bias = e.p.bias[i][lo:hi]
 			}
-			gemm(z, sz, e.p.w[i][lo*in*l.Kernel:], in*l.Kernel, sm.x[i][margin-pl:], sx, 1, in, l.Kernel, hi-lo, sz)
+			gemm(z, sz, e.p.w[i][lo*in*l.Kernel:], in*l.Kernel, sm.x[i][margin-pl:], sx, 1, in, l.Kernel, hi-lo, sz, bias)
 			if !train {
 				e.activate(i, sm, lo, hi, false)
 				return
@@ -510,8 +510,7 @@ func (e *engine[T]) backward(bs int, train, input bool) (gGamma, gBeta [][]float
 				gw := sm.gw[i]
 				for ci := lo; ci < min(hi, in); ci++ {
 					dwt := sm.dwt[ci*kp*l.Out : (ci+1)*kp*l.Out]
-					clear(dwt)
-					gemm(dwt, l.Out, sm.x[i][ci*sx+margin-pl:], 1, sm.dzt[:lin*l.Out], 0, l.Out, 1, lin, kp, l.Out)
+					gemm(dwt, l.Out, sm.x[i][ci*sx+margin-pl:], 1, sm.dzt[:lin*l.Out], 0, l.Out, 1, lin, kp, l.Out, e.zeros[:kp])
 					for co := 0; co < l.Out; co++ {
 						for k := 0; k < l.Kernel; k++ {
 							gw[(co*in+ci)*l.Kernel+k] = dwt[k*l.Out+co]
@@ -521,9 +520,8 @@ func (e *engine[T]) backward(bs int, train, input bool) (gGamma, gBeta [][]float
 			}
 			if needInput {
 				dx := sm.dx[i][lo*sz : hi*sz]
-				clear(dx)
 				pr := l.Kernel - 1 - padLeft(l.Kernel)
-				gemm(dx, sz, e.flip[i][lo*l.Out*l.Kernel:], l.Out*l.Kernel, dz[margin-pr:], sx, 1, l.Out, l.Kernel, hi-lo, sz)
+				gemm(dx, sz, e.flip[i][lo*l.Out*l.Kernel:], l.Out*l.Kernel, dz[margin-pr:], sx, 1, l.Out, l.Kernel, hi-lo, sz, e.zeros[:hi-lo])
 			}
 		})
 	}
