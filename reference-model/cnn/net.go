@@ -344,19 +344,7 @@ func (e *engine[T]) activate(i int, sm *sample[T], lo, hi int, train bool) {
 		zr := z[co*sz : co*sz+lout*p]
 		xr := xn[co*sxn+margin : co*sxn+margin+lout]
 		if !train {
-			for t := range xr {
-				zw := zr[t*p : t*p+p]
-				m := zw[0]
-				for _, v := range zw[1:] {
-					if v > m {
-						m = v
-					}
-				}
-				if m < 0 {
-					m = 0
-				}
-				xr[t] = m
-			}
+			poolReLU(xr, zr, p)
 			continue
 		}
 		ac, bc := e.a[i][co], e.b[i][co]
@@ -432,20 +420,7 @@ func (e *engine[T]) backward(bs int, train, input bool) (gGamma, gBeta [][]float
 			for co := lo; co < hi; co++ {
 				hr := h[co*sz : co*sz+lin]
 				dr := dz[co*sx+margin : co*sx+margin+lin]
-				clear(dr)
-				gr := g[co*ldp : co*ldp+lout]
-				for t, gv := range gr {
-					w := hr[t*l.Pool : t*l.Pool+l.Pool]
-					best := 0
-					for j, v := range w {
-						if v > w[best] {
-							best = j
-						}
-					}
-					if w[best] > 0 {
-						dr[t*l.Pool+best] = gv // ReLU passes only positive outputs
-					}
-				}
+				poolBackward(dr, hr, g[co*ldp:co*ldp+lout], l.Pool)
 				if train {
 					m, is := e.mean[i][co], e.invstd[i][co]
 					zr := z[co*sz : co*sz+lin]
@@ -548,4 +523,79 @@ func (e *engine[T]) bytes() int {
 		add(s.dTop, s.dzt, s.dwt, s.gfcW, s.gfcB)
 	}
 	return n * size
+}
+
+// poolReLU sets x[t] = relu(max(z[t·p : t·p+p])).
+func poolReLU[T float](x, z []T, p int) {
+	switch p {
+	case 1:
+		for t, v := range z[:len(x)] {
+			x[t] = max(v, 0)
+		}
+	case 2:
+		z = z[:2*len(x)]
+		for t := range x {
+			m := max(z[2*t], z[2*t+1], 0)
+			x[t] = m
+		}
+	default:
+		for t := range x {
+			w := z[t*p : t*p+p : t*p+p]
+			m := w[0]
+			for _, v := range w[1:] {
+				if v > m {
+					m = v
+				}
+			}
+			x[t] = max(m, 0)
+		}
+	}
+}
+
+// poolBackward sets d to the gradient through relu and max-pooling of
+// windows of p samples of h (post- or pre-ReLU values): each g[t] goes to
+// the first maximum of its window when that maximum is positive; every
+// other element of d, including the tail past the last window, is zero.
+func poolBackward[T float](d, h, g []T, p int) {
+	n := len(g) * p
+	clear(d[n:])
+	d, h = d[:n], h[:n]
+	switch p {
+	case 1:
+		for t, gv := range g {
+			if h[t] > 0 {
+				d[t] = gv
+			} else {
+				d[t] = 0
+			}
+		}
+	case 2:
+		for t, gv := range g {
+			a0, a1 := h[2*t], h[2*t+1]
+			var d0, d1 T
+			if a1 > a0 {
+				if a1 > 0 {
+					d1 = gv
+				}
+			} else if a0 > 0 {
+				d0 = gv
+			}
+			d[2*t], d[2*t+1] = d0, d1
+		}
+	default:
+		for t, gv := range g {
+			w := h[t*p : t*p+p : t*p+p]
+			dw := d[t*p : t*p+p : t*p+p]
+			best := 0
+			for j := 1; j < p; j++ {
+				if w[j] > w[best] {
+					best = j
+				}
+			}
+			clear(dw)
+			if w[best] > 0 {
+				dw[best] = gv
+			}
+		}
+	}
 }
