@@ -535,8 +535,12 @@ func poolReLU[T float](x, z []T, p int) {
 	case 2:
 		z = z[:2*len(x)]
 		for t := range x {
-			m := max(z[2*t], z[2*t+1], 0)
-			x[t] = m
+			x[t] = max(z[2*t], z[2*t+1], 0)
+		}
+	case 4:
+		z = z[:4*len(x)]
+		for t := range x {
+			x[t] = max(z[4*t], z[4*t+1], z[4*t+2], z[4*t+3], 0)
 		}
 	default:
 		for t := range x {
@@ -581,6 +585,25 @@ func poolBackward[T float](d, h, g []T, p int) {
 				d0 = gv
 			}
 			d[2*t], d[2*t+1] = d0, d1
+		}
+	case 4:
+		for t, gv := range g {
+			w := h[4*t : 4*t+4 : 4*t+4]
+			dw := d[4*t : 4*t+4 : 4*t+4]
+			b, m := 0, w[0]
+			if w[1] > m {
+				b, m = 1, w[1]
+			}
+			if w[2] > m {
+				b, m = 2, w[2]
+			}
+			if w[3] > m {
+				b, m = 3, w[3]
+			}
+			dw[0], dw[1], dw[2], dw[3] = 0, 0, 0, 0
+			if m > 0 {
+				dw[b] = gv
+			}
 		}
 	default:
 		for t, gv := range g {
