@@ -319,7 +319,7 @@ func summariseCollate(m map[string]float64, rows []RecordResult) {
 
 // successCurve is the success rate as a function of the query count: at
 // x queries, the fraction of attacked records that succeeded using at most
-// x queries. At most 50 points.
+// x queries. It starts at (0, 0) and has at most 51 points.
 func successCurve(rows []RecordResult) (Curve, bool) {
 	var qs []int64
 	var attacked int
@@ -336,7 +336,8 @@ func successCurve(rows []RecordResult) (Curve, bool) {
 		return Curve{}, false
 	}
 	sort.Slice(qs, func(a, b int) bool { return qs[a] < qs[b] })
-	c := Curve{Name: CurveSuccessVsQueries, XLabel: "queries per record", YLabel: "success rate"}
+	c := Curve{Name: CurveSuccessVsQueries, XLabel: "queries per record", YLabel: "success rate",
+		X: []float64{0}, Y: []float64{0}}
 	step := max(1, len(qs)/50)
 	for i := step - 1; i < len(qs); i += step {
 		j := i
@@ -347,7 +348,7 @@ func successCurve(rows []RecordResult) (Curve, bool) {
 		c.X = append(c.X, float64(qs[j]))
 		c.Y = append(c.Y, float64(j+1)/float64(attacked))
 	}
-	if n := len(qs); n > 0 && (len(c.X) == 0 || c.X[len(c.X)-1] != float64(qs[n-1])) {
+	if n := len(qs); n > 0 && c.X[len(c.X)-1] != float64(qs[n-1]) {
 		c.X = append(c.X, float64(qs[n-1]))
 		c.Y = append(c.Y, float64(n)/float64(attacked))
 	}
