@@ -178,7 +178,16 @@ func TestRunMetricsAndVerdict(t *testing.T) {
 		}
 	}
 	if len(res.Attacks) != 4 || res.Attacks[0].Gradient != "plugin" || len(res.Attacks[0].FlipMatrix) == 0 {
-		t.Errorf("summaries %+v", res.Attacks)
+		t.Fatalf("summaries %+v", res.Attacks)
+	}
+	c := res.Attacks[2].Curves[0] // targeted SAP with early stop
+	if c.Name != engine.CurveSuccessVsQueries || c.X[0] != 0 || c.Y[len(c.Y)-1] != m["sap_to_n_success_rate"] {
+		t.Errorf("success-vs-queries curve %+v, success rate %v", c, m["sap_to_n_success_rate"])
+	}
+	for i := 1; i < len(c.X); i++ {
+		if c.X[i] <= c.X[i-1] || c.Y[i] < c.Y[i-1] {
+			t.Errorf("curve not increasing: %+v", c)
+		}
 	}
 }
 
