@@ -40,6 +40,7 @@
 //	L∞   = max_t |d_t|                        (µV)
 //	L2   = sqrt(Σ_t d_t²)                     (µV)
 //	SNR  = 10 · log10(Σ_t x_t² / Σ_t d_t²)    (dB; undefined for d = 0)
+//	PRD  = 100 · sqrt(Σ_t d_t² / Σ_t x_t²)    (%; = 100 · 10^(−SNR/20))
 //	HF40 = Σ_{f_k > 40 Hz} w_k |D_k|² / Σ_k w_k |D_k|²
 //
 // where D is the discrete Fourier transform of d (gonum's FFT), f_k =

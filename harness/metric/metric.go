@@ -83,6 +83,24 @@ func SNRdB(x, adv []float64) (snr float64, ok bool) {
 	return 10 * math.Log10(ps/pn), true
 }
 
+// PRD returns the percentage root-mean-square difference of adv from x,
+// 100·sqrt(Σ (adv − x)² / Σ x²), and ok = false when x is zero. Like the
+// SNR it does not depend on the gain (PRD = 100·10^(−SNR/20)). It panics
+// if the lengths differ.
+func PRD(x, adv []float64) (prd float64, ok bool) {
+	mustSameLen(x, adv)
+	var ps, pn float64
+	for i := range x {
+		d := adv[i] - x[i]
+		ps += x[i] * x[i]
+		pn += d * d
+	}
+	if ps == 0 {
+		return 0, false
+	}
+	return 100 * math.Sqrt(pn/ps), true
+}
+
 // HighFrequencyFraction returns the fraction of the energy of d (a
 // perturbation sampled at rateHz) at frequencies strictly above cutoffHz,
 // from its discrete Fourier transform:

@@ -49,6 +49,13 @@ func TestNorms(t *testing.T) {
 	if _, ok := SNRdB(x, x); ok {
 		t.Error("SNR of a zero perturbation is defined")
 	}
+	prd, ok := PRD(x, adv)
+	if !ok || math.Abs(prd-100*math.Pow(10, -snr/20)) > 1e-12 || math.Abs(prd-100*math.Sqrt(25.0/140000)) > 1e-12 {
+		t.Errorf("PRD = %v, want %v", prd, 100*math.Sqrt(25.0/140000))
+	}
+	if _, ok := PRD(make([]float64, 4), adv); ok {
+		t.Error("PRD of a zero signal is defined")
+	}
 }
 
 func TestHighFrequencyFraction(t *testing.T) {
