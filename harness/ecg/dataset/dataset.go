@@ -137,6 +137,28 @@ func DefaultRoot() string {
 
 // Load resolves c into records. Errors name the field or file at fault.
 func Load(ctx context.Context, c Config) (*Set, error) {
+	if c.Source == MITDB {
+		c, length, err := preprocessing(c)
+		if err != nil {
+			return nil, err
+		}
+		return loadMITDBSet(ctx, c, length)
+	}
+	c, src, err := openCinC(c)
+	if err != nil {
+		return nil, err
+	}
+	defer src.d.Close()
+	recs, err := src.d.Load(ctx, src.sel.IDs(), cinc.Options{Length: src.length})
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	return &Set{Records: recs, Config: c, Origin: src.origin, SHA256: Hash(recs)}, nil
+}
+
+// preprocessing fills in the default preprocessing of c, checks it and
+// PerClass, and returns the fixed input length it implies (0: as recorded).
+func preprocessing(c Config) (Config, int, error) {
 	if c.Preprocess == "" {
 		c.Preprocess = Han2020
 	}
@@ -146,20 +168,36 @@ func Load(ctx context.Context, c Config) (*Set, error) {
 		length = ecg.Han2020Length
 	case None:
 	default:
-		return nil, fmt.Errorf("dataset: preprocess %q: want %q or %q", c.Preprocess, Han2020, None)
+		return c, 0, fmt.Errorf("dataset: preprocess %q: want %q or %q", c.Preprocess, Han2020, None)
 	}
 	if c.PerClass < 0 {
-		return nil, fmt.Errorf("dataset: per_class %d is negative", c.PerClass)
+		return c, 0, fmt.Errorf("dataset: per_class %d is negative", c.PerClass)
 	}
-	var (
-		d      *cinc.Dataset
-		err    error
-		origin string
-	)
+	return c, length, nil
+}
+
+// cincSource is an opened CinC-layout data set (the demo sample or CinC
+// 2017) with its records selected.
+type cincSource struct {
+	d      *cinc.Dataset
+	sel    cinc.Split
+	length int
+	origin string
+}
+
+// openCinC resolves a demo or cinc2017 configuration: it opens the data
+// and applies the split, class filter and per-class draw. The caller
+// closes src.d.
+func openCinC(c Config) (Config, cincSource, error) {
+	c, length, err := preprocessing(c)
+	if err != nil {
+		return c, cincSource{}, err
+	}
+	src := cincSource{length: length}
 	switch c.Source {
 	case Demo:
-		d, err = demo.Open()
-		origin = "embedded demo sample (harness/ecg/demo)"
+		src.d, err = demo.Open()
+		src.origin = "embedded demo sample (harness/ecg/demo)"
 	case CinC2017:
 		p := c.Path
 		if p == "" {
@@ -168,29 +206,21 @@ func Load(ctx context.Context, c Config) (*Set, error) {
 		if sub := filepath.Join(p, "cinc2017"); isDir(sub) {
 			p = sub
 		}
-		d, err = cinc.Open(p)
+		src.d, err = cinc.Open(p)
 		if err == nil {
-			origin = d.Path()
+			src.origin = src.d.Path()
 		}
-	case MITDB:
-		return loadMITDBSet(ctx, c, length)
 	default:
-		return nil, fmt.Errorf("dataset: source %q: want %q, %q or %q", c.Source, Demo, CinC2017, MITDB)
+		return c, cincSource{}, fmt.Errorf("dataset: source %q: want %q, %q or %q", c.Source, Demo, CinC2017, MITDB)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
+		return c, cincSource{}, fmt.Errorf("dataset: %w", err)
 	}
-	defer d.Close()
-
-	sel, err := selectRecords(d, c)
-	if err != nil {
-		return nil, err
+	if src.sel, err = selectRecords(src.d, c); err != nil {
+		src.d.Close()
+		return c, cincSource{}, err
 	}
-	recs, err := d.Load(ctx, sel.IDs(), cinc.Options{Length: length})
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	return &Set{Records: recs, Config: c, Origin: origin, SHA256: Hash(recs)}, nil
+	return c, src, nil
 }
 
 func isDir(p string) bool {

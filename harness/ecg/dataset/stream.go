@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"path/filepath"
 	"sync"
 
 	"github.com/ecgrobust/ecgrobust/harness/ecg"
 	"github.com/ecgrobust/ecgrobust/harness/ecg/cinc"
-	"github.com/ecgrobust/ecgrobust/harness/ecg/demo"
 )
 
 // Stream is a data set resolved exactly as [Load] resolves it (same
@@ -48,52 +46,11 @@ func Open(ctx context.Context, c Config) (*Stream, error) {
 		}
 		return s, nil
 	}
-	if c.Preprocess == "" {
-		c.Preprocess = Han2020
-	}
-	length := 0
-	switch c.Preprocess {
-	case Han2020:
-		length = ecg.Han2020Length
-	case None:
-	default:
-		return nil, fmt.Errorf("dataset: preprocess %q: want %q or %q", c.Preprocess, Han2020, None)
-	}
-	if c.PerClass < 0 {
-		return nil, fmt.Errorf("dataset: per_class %d is negative", c.PerClass)
-	}
-	var (
-		d      *cinc.Dataset
-		err    error
-		origin string
-	)
-	switch c.Source {
-	case Demo:
-		d, err = demo.Open()
-		origin = "embedded demo sample (harness/ecg/demo)"
-	case CinC2017:
-		p := c.Path
-		if p == "" {
-			p = DefaultRoot()
-		}
-		if sub := filepath.Join(p, "cinc2017"); isDir(sub) {
-			p = sub
-		}
-		d, err = cinc.Open(p)
-		if err == nil {
-			origin = d.Path()
-		}
-	default:
-		return nil, fmt.Errorf("dataset: source %q: want %q, %q or %q", c.Source, Demo, CinC2017, MITDB)
-	}
+	c, src, err := openCinC(c)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	sel, err := selectRecords(d, c)
-	if err != nil {
-		d.Close()
 		return nil, err
 	}
+	d, sel, length := src.d, src.sel, src.length
 	h := sha256.New()
 	if err := d.Each(ctx, sel.IDs(), cinc.Options{Length: length}, func(r ecg.Record) error {
 		writeRecord(h, r)
@@ -102,7 +59,7 @@ func Open(ctx context.Context, c Config) (*Stream, error) {
 		d.Close()
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	return &Stream{Config: c, Origin: origin, SHA256: fmt.Sprintf("%x", h.Sum(nil)), sel: sel, length: length, d: d}, nil
+	return &Stream{Config: c, Origin: src.origin, SHA256: fmt.Sprintf("%x", h.Sum(nil)), sel: sel, length: length, d: d}, nil
 }
 
 // Len returns the number of records.
