@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	closest "github.com/ecgrobust/ecgrobust/harness/internal/suggest"
 )
 
 // MaxSize is the largest spec file Parse accepts, in bytes.
@@ -336,35 +338,9 @@ func sortedKeys[V any](m map[string]V) []string {
 // suggest returns ` (did you mean "x"?)` for the allowed value closest to
 // got, when it is close enough to be a likely typo, else "".
 func suggest(got string, allowed []string) string {
-	best, bestD := "", len(got)+1
-	for _, a := range allowed {
-		if d := distance(got, a); d < bestD {
-			best, bestD = a, d
-		}
-	}
-	if best == "" || bestD > max(1, len(got)/3) {
+	best, d := closest.Closest(got, allowed)
+	if d < 0 || d > max(1, len(got)/3) {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

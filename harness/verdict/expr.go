@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/Knetic/govaluate"
+
+	"github.com/ecgrobust/ecgrobust/harness/internal/suggest"
 )
 
 // functions are the functions criteria may call.
@@ -165,14 +167,8 @@ func (e *expression) eval(params map[string]any) (out any, err error) {
 func unknownVariable(v string, allowed []string) error {
 	sorted := slices.Clone(allowed)
 	slices.Sort(sorted)
-	best, bestD := "", math.MaxInt
-	for _, a := range sorted {
-		if d := distance(v, a); d < bestD {
-			best, bestD = a, d
-		}
-	}
 	hint := ""
-	if best != "" && bestD <= max(2, len(v)/3) {
+	if best, d := suggest.Closest(v, sorted); d >= 0 && d <= max(2, len(v)/3) {
 		hint = fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	return &UnknownVariableError{Name: v, Available: sorted, hint: hint}
@@ -188,27 +184,6 @@ type UnknownVariableError struct {
 
 func (e *UnknownVariableError) Error() string {
 	return fmt.Sprintf("unknown variable %q%s; available: %s", e.Name, e.hint, strings.Join(e.Available, ", "))
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Check reports whether expr is a valid criterion over the variables
