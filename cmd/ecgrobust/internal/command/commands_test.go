@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -210,7 +211,7 @@ func TestRunPipeline(t *testing.T) {
 	metrics := map[string]float64{"clean_accuracy": 0.8, "sap_success_rate": 0.5, "pgd_success_rate": 0.9,
 		"sap_errored_fraction": 0, "pgd_errored_fraction": 0, "errored_fraction": 0}
 	defer func(old func(context.Context, runInput) (*engine.Result, error)) { runEngine = old }(runEngine)
-	defer func(old func(string, *spec.Spec, *engine.Result) ([]string, error)) { writeReports = old }(writeReports)
+	defer func(old func(string, *spec.Spec, *engine.Result, []string) ([]string, error)) { writeReports = old }(writeReports)
 	writeReports = writeResultsJSON // the report bundle has its own tests
 	runEngine = func(_ context.Context, in runInput) (*engine.Result, error) {
 		s, set := in.Spec, in.Data
@@ -420,4 +421,34 @@ func TestSilentExitErrorPrints(t *testing.T) {
 	if got := (&exitError{code: ExitFail}).Error(); got != "exit status 1" {
 		t.Errorf("Error() = %q", got)
 	}
+}
+
+// writeResultsJSON stands in for writeReports where only results.json and
+// timings.json matter: it writes those two into dir.
+func writeResultsJSON(dir string, _ *spec.Spec, res *engine.Result, _ []string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	write := func(name string, v any) error {
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", name, err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+		paths = append(paths, p)
+		return nil
+	}
+	if err := write("results.json", res); err != nil {
+		return nil, err
+	}
+	if res.Timings != nil {
+		if err := write("timings.json", res.Timings); err != nil {
+			return nil, err
+		}
+	}
+	return paths, nil
 }

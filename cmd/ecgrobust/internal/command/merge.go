@@ -314,7 +314,7 @@ func runMerge(ctx context.Context, opts *MergeOptions) error {
 	if err != nil {
 		return withCode(ExitRuntime, fmt.Errorf("merge: %w", err))
 	}
-	paths, err := writeReports(opts.Global.Out, s, res)
+	paths, err := writeReports(opts.Global.Out, s, res, []string{set.Origin})
 	if err != nil {
 		return withCode(ExitRuntime, fmt.Errorf("write reports: %w", err))
 	}

@@ -164,21 +164,10 @@ func readTimings(path string) (*engine.Timings, error) {
 	return &t, nil
 }
 
-// run writes its bundle through writeReportBundle: results.json, the
-// reports and manifest.json. run.go's writeReports hook began as a
-// results-only stand-in until the reports package landed.
-func init() { writeReports = writeReportBundle }
-
-// writeReportBundle writes results.json and every report into dir, with a
-// manifest hashing the spec file and the plugin binary. It has the shape
-// of run's writeReports hook; writeBundle also hashes data files.
-func writeReportBundle(dir string, s *spec.Spec, res *engine.Result) ([]string, error) {
-	return writeBundle(dir, s, res, nil)
-}
-
-// writeBundle is writeReportBundle with the data files the run read (for
-// example the CinC zip named by dataset.Set.Origin), hashed into the
-// manifest. It returns the paths written, report.html first.
+// writeBundle writes results.json and every report into dir, with a
+// manifest hashing the spec file, the plugin binary and the data files the
+// run read (for example the CinC zip named by dataset.Stream.Origin). It
+// returns the paths written, report.html first.
 func writeBundle(dir string, s *spec.Spec, res *engine.Result, dataFiles []string) ([]string, error) {
 	o := report.Options{Version: Version, Command: os.Args, Inputs: bundleInputs(s, dataFiles)}
 	if b, err := specSource(s); err == nil {

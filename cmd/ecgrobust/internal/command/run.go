@@ -180,7 +180,7 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 			return withCode(ExitRuntime, err)
 		}
 	}
-	paths, err := writeReports(opts.Global.Out, s, res)
+	paths, err := writeReports(opts.Global.Out, s, res, []string{set.Origin})
 	if err != nil {
 		return withCode(ExitRuntime, fmt.Errorf("write reports: %w", err))
 	}

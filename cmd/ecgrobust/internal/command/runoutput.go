@@ -3,48 +3,17 @@ package command
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/ecgrobust/ecgrobust/harness/engine"
-	"github.com/ecgrobust/ecgrobust/harness/spec"
 	"github.com/ecgrobust/ecgrobust/harness/verdict"
 )
 
-// writeReports writes results.json and the reports into dir and returns
-// the paths written, report.html first. report.go installs the full
-// bundle writer (reports and manifest); writeResultsJSON is the fallback.
-var writeReports = writeResultsJSON
-
-// writeResultsJSON writes results.json and timings.json into dir.
-func writeResultsJSON(dir string, _ *spec.Spec, res *engine.Result) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	var paths []string
-	write := func(name string, v any) error {
-		b, err := json.MarshalIndent(v, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", name, err)
-		}
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, append(b, '\n'), 0o644); err != nil {
-			return err
-		}
-		paths = append(paths, p)
-		return nil
-	}
-	if err := write("results.json", res); err != nil {
-		return nil, err
-	}
-	if res.Timings != nil {
-		if err := write("timings.json", res.Timings); err != nil {
-			return nil, err
-		}
-	}
-	return paths, nil
-}
+// writeReports writes results.json, every report and manifest.json into
+// dir, hashing dataFiles (the data files the run read, where they are
+// regular files) into the manifest, and returns the paths written,
+// report.html first. Tests that check only results.json replace it.
+var writeReports = writeBundle
 
 // runSummary is what `run --json` prints.
 type runSummary struct {

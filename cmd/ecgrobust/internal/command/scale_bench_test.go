@@ -146,7 +146,7 @@ func TestMemHelperProcess(t *testing.T) {
 	if err := sc.close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := writeReports(out, s, res); err != nil {
+	if _, err := writeReports(out, s, res, nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Records) != n {
