@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -502,19 +503,41 @@ func batches(n, max int) [][2]int {
 	return out
 }
 
-// encode packs signals as float32 into one backing buffer.
+// parallelPack is the batch size (samples) from which encode packs on
+// several goroutines: 4 × 18,000 samples take ≈ 40 µs to pack on one core.
+const parallelPack = 1 << 16
+
+// encode packs signals as float32 into one backing buffer; large batches
+// are packed by up to GOMAXPROCS goroutines, each a run of whole signals.
 func encode(signals [][]float64) []*pluginpb.Signal {
 	total := 0
 	for _, s := range signals {
 		total += len(s)
 	}
-	buf := make([]byte, 0, 4*total)
+	buf := make([]byte, 4*total)
 	out := make([]*pluginpb.Signal, len(signals))
+	start := 0
 	for i, s := range signals {
-		start := len(buf)
-		buf = wire.AppendFloat64(buf, s)
-		out[i] = &pluginpb.Signal{Samples: buf[start:len(buf):len(buf)], Length: uint32(len(s))}
+		end := start + 4*len(s)
+		out[i] = &pluginpb.Signal{Samples: buf[start:start:end], Length: uint32(len(s))}
+		start = end
 	}
+	pack := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			out[i].Samples = wire.AppendFloat64(out[i].Samples, signals[i])
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(signals))
+	if total < parallelPack || workers < 2 {
+		pack(0, len(signals))
+		return out
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(signals)/workers, (w+1)*len(signals)/workers
+		wg.Go(func() { pack(lo, hi) })
+	}
+	wg.Wait()
 	return out
 }
 

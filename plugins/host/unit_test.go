@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/ecgrobust/ecgrobust/plugins/internal/wire"
 )
 
 func TestLineLogger(t *testing.T) {
@@ -69,6 +71,32 @@ func TestHandshakeLine(t *testing.T) {
 	} {
 		if got := handshakeLine.MatchString(line); got != want {
 			t.Errorf("handshake %q: match %v, want %v", line, got, want)
+		}
+	}
+}
+
+// TestEncodeParallel packs a batch large enough for several goroutines,
+// with signals of different lengths (one empty), and checks every signal
+// against packing it alone.
+func TestEncodeParallel(t *testing.T) {
+	var x [][]float64
+	total := 0
+	for i := 0; total < 3*parallelPack; i++ {
+		s := make([]float64, (i*7919)%20000)
+		for j := range s {
+			s[j] = float64(i*1000+j) / 3
+		}
+		x = append(x, s)
+		total += len(s)
+	}
+	got := encode(x)
+	if len(got) != len(x) {
+		t.Fatalf("%d signals encoded, want %d", len(got), len(x))
+	}
+	for i, s := range x {
+		want := wire.AppendFloat64(nil, s)
+		if got[i].GetLength() != uint32(len(s)) || string(got[i].GetSamples()) != string(want) || cap(got[i].GetSamples()) != len(want) {
+			t.Fatalf("signal %d (%d samples): length %d, %d bytes (cap %d), want %d bytes", i, len(s), got[i].GetLength(), len(got[i].GetSamples()), cap(got[i].GetSamples()), len(want))
 		}
 	}
 }

@@ -30,6 +30,25 @@ func TestPackRoundTrip(t *testing.T) {
 	}
 }
 
+// TestAppendFloat64Offsets packs after 0 to 4 bytes already in dst, so
+// both the aligned in-place path and the byte-by-byte one run, and checks
+// that they agree.
+func TestAppendFloat64Offsets(t *testing.T) {
+	x := []float64{0, 1, -1.5, 1e-3, 3.25e4, math.Inf(1), -1e39, math.MaxFloat32}
+	want := make([]byte, 0, 4*len(x))
+	for _, v := range x {
+		u := math.Float32bits(float32(v))
+		want = append(want, byte(u), byte(u>>8), byte(u>>16), byte(u>>24))
+	}
+	for off := 0; off <= 4; off++ {
+		prefix := []byte{9, 9, 9, 9}[:off]
+		got := AppendFloat64(append([]byte(nil), prefix...), x)
+		if string(got[:off]) != string(prefix) || string(got[off:]) != string(want) {
+			t.Errorf("after %d bytes: % x, want % x", off, got[off:], want)
+		}
+	}
+}
+
 func TestFloat32Finite(t *testing.T) {
 	for _, tt := range []struct {
 		x    []float32
@@ -45,6 +64,70 @@ func TestFloat32Finite(t *testing.T) {
 			t.Errorf("Float32Finite(%v) = %v, %d, %v; want first non-finite %d", tt.x, got, bad, err, tt.want)
 		}
 	}
+}
+
+// TestFloat32FiniteEveryPosition puts NaN, +Inf and -Inf at every index of
+// signals of 0 to 13 samples (the checks run 4 values at a time plus a
+// tail) and compares with a value-by-value reference.
+func TestFloat32FiniteEveryPosition(t *testing.T) {
+	bad := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
+	for n := 0; n <= 13; n++ {
+		for pos := -1; pos < n; pos++ {
+			for _, v := range bad {
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = float32(i) - 3.5
+				}
+				if pos >= 0 {
+					x[pos] = v
+					if pos+2 < n {
+						x[pos+2] = v // only the first one counts
+					}
+				}
+				checkFloat32Finite(t, AppendFloat32(nil, x), uint32(n))
+			}
+		}
+	}
+}
+
+// checkFloat32Finite compares Float32Finite on b with a reference decoder.
+func checkFloat32Finite(t *testing.T, b []byte, n uint32) {
+	t.Helper()
+	got, bad, err := Float32Finite(nil, b, n)
+	if uint64(len(b)) != 4*uint64(n) {
+		if err == nil {
+			t.Fatalf("%d bytes for %d samples: want an error", len(b), n)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("valid length rejected: %v", err)
+	}
+	want := -1
+	for i := range got {
+		u := uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24
+		if math.Float32bits(got[i]) != u {
+			t.Fatalf("sample %d decoded as %#x, want %#x", i, math.Float32bits(got[i]), u)
+		}
+		if f := float64(math.Float32frombits(u)); want < 0 && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			want = i
+		}
+	}
+	if bad != want {
+		t.Fatalf("first non-finite = %d, want %d", bad, want)
+	}
+}
+
+func FuzzFloat32Finite(f *testing.F) {
+	f.Add([]byte{0, 0, 128, 63}, uint32(1))
+	f.Add([]byte{0, 0, 128, 63, 0, 0, 192, 127}, uint32(2))
+	f.Add([]byte{1, 2, 3}, uint32(1))
+	f.Fuzz(func(t *testing.T, b []byte, n uint32) {
+		if n > 1<<20 {
+			return
+		}
+		checkFloat32Finite(t, b, n)
+	})
 }
 
 func TestPackLengthMismatch(t *testing.T) {
