@@ -171,7 +171,7 @@ func TestParseDirective(t *testing.T) {
 // blocks included.
 func TestGuideInvocations(t *testing.T) {
 	tree := cliTree(t)
-	files := append([]string{"README.md"}, prefixed("docs/", guides)...)
+	files := append([]string{"README.md", "docs/reproduction.md"}, prefixed("docs/", guides)...)
 	ci, err := filepath.Glob(filepath.Join(repoRoot, "docs", "ci", "*"))
 	if err != nil {
 		t.Fatal(err)
