@@ -173,6 +173,8 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 		GRPCDialOptions: []grpc.DialOption{
 			grpc.WithInitialWindowSize(wire.WindowSize), grpc.WithInitialConnWindowSize(wire.WindowSize),
 			grpc.WithReadBufferSize(wire.BufferSize), grpc.WithWriteBufferSize(wire.BufferSize),
+			// The proto codec without a copy of the signals each way.
+			grpc.WithDefaultCallOptions(grpc.ForceCodecV2(wire.Codec{})),
 		},
 		Managed:      true,
 		StartTimeout: p.cfg.StartTimeout,

@@ -54,7 +54,9 @@ func Serve(c Classifier) {
 				// Big flow-control windows: a batch is megabytes, and the
 				// 64 KiB defaults make gRPC wait for window updates.
 				grpc.InitialWindowSize(wire.WindowSize), grpc.InitialConnWindowSize(wire.WindowSize),
-				grpc.ReadBufferSize(wire.BufferSize), grpc.WriteBufferSize(wire.BufferSize))
+				grpc.ReadBufferSize(wire.BufferSize), grpc.WriteBufferSize(wire.BufferSize),
+				// The proto codec without a copy of the signals each way.
+				grpc.ForceServerCodecV2(wire.Codec{}))
 			return grpc.NewServer(opts...)
 		},
 		Logger: hclog.New(&hclog.LoggerOptions{
