@@ -79,8 +79,7 @@ func (s *server) decode(in []*pluginpb.Signal) ([][]float32, error) {
 		if n < s.info.MinLength || n > s.info.MaxLength {
 			return nil, InvalidInput("signal %d has %d samples, want %d to %d", i, n, s.info.MinLength, s.info.MaxLength)
 		}
-		// The request owns its samples: read them in place when aligned.
-		x, bad, err := wire.Float32View(sig.GetSamples(), sig.GetLength())
+		x, bad, err := wire.Float32Finite(nil, sig.GetSamples(), sig.GetLength())
 		if err != nil {
 			return nil, InvalidInput("signal %d: %v", i, err)
 		}

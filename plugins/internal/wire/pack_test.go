@@ -3,7 +3,6 @@ package wire
 import (
 	"math"
 	"testing"
-	"unsafe"
 )
 
 func TestPackRoundTrip(t *testing.T) {
@@ -94,38 +93,28 @@ func TestFloat32FiniteEveryPosition(t *testing.T) {
 // checkFloat32Finite compares Float32Finite on b with a reference decoder.
 func checkFloat32Finite(t *testing.T, b []byte, n uint32) {
 	t.Helper()
-	checkDecoder(t, "Float32Finite", b, n, func(b []byte, n uint32) ([]float32, int, error) { return Float32Finite(nil, b, n) })
-	// Float32View at every alignment: b copied after 0 to 3 bytes.
-	for off := range 4 {
-		c := append(make([]byte, off, off+len(b)), b...)[off:]
-		checkDecoder(t, "Float32View", c, n, Float32View)
-	}
-}
-
-func checkDecoder(t *testing.T, name string, b []byte, n uint32, decode func([]byte, uint32) ([]float32, int, error)) {
-	t.Helper()
-	got, bad, err := decode(b, n)
+	got, bad, err := Float32Finite(nil, b, n)
 	if uint64(len(b)) != 4*uint64(n) {
 		if err == nil {
-			t.Fatalf("%s: %d bytes for %d samples: want an error", name, len(b), n)
+			t.Fatalf("%d bytes for %d samples: want an error", len(b), n)
 		}
 		return
 	}
 	if err != nil {
-		t.Fatalf("%s: valid length rejected: %v", name, err)
+		t.Fatalf("valid length rejected: %v", err)
 	}
 	want := -1
 	for i := range got {
 		u := uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24
 		if math.Float32bits(got[i]) != u {
-			t.Fatalf("%s: sample %d decoded as %#x, want %#x", name, i, math.Float32bits(got[i]), u)
+			t.Fatalf("sample %d decoded as %#x, want %#x", i, math.Float32bits(got[i]), u)
 		}
 		if f := float64(math.Float32frombits(u)); want < 0 && (math.IsNaN(f) || math.IsInf(f, 0)) {
 			want = i
 		}
 	}
 	if bad != want {
-		t.Fatalf("%s: first non-finite = %d, want %d", name, bad, want)
+		t.Fatalf("first non-finite = %d, want %d", bad, want)
 	}
 }
 
@@ -204,17 +193,5 @@ func BenchmarkFloat32Finite(b *testing.B) {
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
 		dst, _, _ = Float32Finite(dst, raw, uint32(len(dst)))
-	}
-}
-
-// TestFloat32ViewAliases checks that an aligned buffer is used in place.
-func TestFloat32ViewAliases(t *testing.T) {
-	b := AppendFloat32(make([]byte, 0, 64), []float32{1, 2, 3})
-	x, bad, err := Float32View(b, 3)
-	if err != nil || bad != -1 || len(x) != 3 || x[2] != 3 {
-		t.Fatalf("Float32View = %v, %d, %v", x, bad, err)
-	}
-	if nativeLittleEndian && &b[0] != (*byte)(unsafe.Pointer(&x[0])) {
-		t.Error("aligned little-endian buffer was copied, want it aliased")
 	}
 }
