@@ -133,3 +133,13 @@ func processCPU(pid int) time.Duration {
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ = 100
 }
+
+// BenchmarkEncode packs 64 × 18,000 float64 samples into the request's
+// float32 bytes (host side, before gRPC).
+func BenchmarkEncode(b *testing.B) {
+	x := signals(64, 18000, false)
+	b.SetBytes(int64(4 * 64 * 18000))
+	for b.Loop() {
+		encode(x)
+	}
+}
