@@ -428,7 +428,7 @@ func (r *runner) examples(ctx context.Context, rows []RecordResult) ([]Example, 
 		vs := rec.ValidSpan()
 		n := min(vs.Len(), int(ExampleSeconds*rec.Signal.Rate))
 		ex := Example{Record: rec.ID, Attack: p.a.ID, TrueLabel: rec.Label, AdvLabel: row.AdvLabel,
-			Rate: rec.Signal.Rate, Gain: rec.Signal.Gain, Start: vs.Start,
+			Rate: rec.Signal.Rate, Gain: rec.Signal.Gain, Start: vs.Start, ValidStart: vs.Start,
 			Clean:       append([]float64(nil), rec.Signal.Samples[vs.Start:vs.Start+n]...),
 			Adversarial: append([]float64(nil), oc[0].Adversarial[vs.Start:vs.Start+n]...)}
 		if oc[0].Label >= 0 {

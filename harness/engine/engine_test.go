@@ -162,6 +162,9 @@ func TestRunMetricsAndVerdict(t *testing.T) {
 		t.Errorf("examples %d", len(res.Examples))
 	}
 	for _, ex := range res.Examples {
+		if ex.Start != ex.ValidStart {
+			t.Errorf("example %s starts at %d, its recording at %d", ex.Record, ex.Start, ex.ValidStart)
+		}
 		if len(ex.Clean) != len(ex.Adversarial) || len(ex.Clean) == 0 || ex.AdvLabel == ex.TrueLabel {
 			t.Errorf("example %s/%s: %d clean, %d adversarial samples, %s → %s", ex.Record, ex.Attack, len(ex.Clean), len(ex.Adversarial), ex.TrueLabel, ex.AdvLabel)
 		}
