@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ecgrobust/ecgrobust/harness/ecg"
+	"github.com/ecgrobust/ecgrobust/harness/model"
 )
 
 // kindCheckpoint marks a training checkpoint file.
@@ -327,7 +328,7 @@ func (t *Trainer) step1(inputs [][]float32, labels []int, lr float64) float64 {
 		for k, v := range sm.logits {
 			z[k] = float64(v)
 		}
-		softmax(prob, z)
+		model.Softmax(prob, z)
 		y := labels[s]
 		ws := t.classW[y] / wsum
 		loss += -ws * math.Log(math.Max(prob[y], 1e-30))
@@ -408,21 +409,6 @@ func (t *Trainer) step1(inputs [][]float32, labels []int, lr float64) float64 {
 	}
 	eng.refresh()
 	return loss
-}
-
-func softmax(dst, z []float64) {
-	m := math.Inf(-1)
-	for _, v := range z {
-		m = math.Max(m, v)
-	}
-	var s float64
-	for i, v := range z {
-		dst[i] = math.Exp(v - m)
-		s += dst[i]
-	}
-	for i := range dst {
-		dst[i] /= s
-	}
 }
 
 // Weights returns the current network in inference form, with batch
