@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ecgrobust/ecgrobust/harness/ecg/ecgtest"
@@ -88,7 +87,7 @@ func Check(ctx context.Context, c model.Classifier, opts Options) Report {
 		opts.Target = info.Name
 	}
 	r := Report{Target: opts.Target, Model: info, Passed: true}
-	if err := checkInfo(info); err != nil {
+	if err := info.Validate(); err != nil {
 		r.add(Item{Name: "describe", Status: Fail, Detail: err.Error()})
 		return r
 	}
@@ -129,31 +128,6 @@ func Check(ctx context.Context, c model.Classifier, opts Options) Report {
 			Detail: fmt.Sprintf("%.2f ms per call of %d, %.2f ms per signal (median of %d)", r.Gradient.PerCallMS, r.Gradient.Batch, r.Gradient.PerSignalMS, r.Gradient.Repeats)})
 	}
 	return r
-}
-
-func checkInfo(info model.Info) error {
-	switch {
-	case strings.TrimSpace(info.Name) == "":
-		return errors.New("empty model name")
-	case len(info.Classes) < 2:
-		return fmt.Errorf("%d classes, want at least 2", len(info.Classes))
-	case !(info.SampleRate > 0) || math.IsInf(info.SampleRate, 0):
-		return fmt.Errorf("sample rate %v Hz is not positive", info.SampleRate)
-	case !(info.Gain > 0) || math.IsInf(info.Gain, 0):
-		return fmt.Errorf("gain %v adu/mV is not positive", info.Gain)
-	case info.MinLength < 1 || info.MaxLength < info.MinLength:
-		return fmt.Errorf("lengths %d–%d, want 1 ≤ min ≤ max", info.MinLength, info.MaxLength)
-	case info.MaxBatch < 0:
-		return fmt.Errorf("max batch %d is negative", info.MaxBatch)
-	}
-	seen := map[string]bool{}
-	for _, c := range info.Classes {
-		if c == "" || seen[c] {
-			return fmt.Errorf("class %q is empty or repeated", c)
-		}
-		seen[c] = true
-	}
-	return nil
 }
 
 // checkScores validates scores like the host does, for in-process

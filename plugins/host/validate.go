@@ -1,10 +1,10 @@
 package host
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/ecgrobust/ecgrobust/harness/model"
 	"github.com/ecgrobust/ecgrobust/plugins/internal/wire"
@@ -44,24 +44,12 @@ func (p *Plugin) toInfo(d *pluginpb.DescribeResponse) (model.Info, error) {
 	default:
 		return info, p.describeError("scores", "%v: declare SCORE_KIND_LOGITS or SCORE_KIND_PROBABILITIES", d.GetScores())
 	}
-	switch {
-	case strings.TrimSpace(info.Name) == "":
-		return info, p.describeError("name", "empty")
-	case len(info.Classes) < 2:
-		return info, p.describeError("classes", "%d labels %q, want at least 2", len(info.Classes), info.Classes)
-	case !(info.SampleRate > 0) || math.IsInf(info.SampleRate, 0):
-		return info, p.describeError("sample_rate_hz", "%v is not a positive rate in Hz", info.SampleRate)
-	case !(info.Gain > 0) || math.IsInf(info.Gain, 0):
-		return info, p.describeError("gain_adu_per_mv", "%v is not a positive gain in adu/mV", info.Gain)
-	case info.MinLength < 1 || info.MaxLength < info.MinLength:
-		return info, p.describeError("min_length/max_length", "%d/%d, want 1 ≤ min_length ≤ max_length", info.MinLength, info.MaxLength)
-	}
-	seen := map[string]bool{}
-	for i, c := range info.Classes {
-		if strings.TrimSpace(c) == "" || seen[c] {
-			return info, p.describeError(fmt.Sprintf("classes[%d]", i), "%q is empty or repeated", c)
+	if err := info.Validate(); err != nil {
+		var ie *model.InfoError
+		if errors.As(err, &ie) {
+			return info, p.describeError(ie.Field, "%s", ie.Problem)
 		}
-		seen[c] = true
+		return info, p.describeError("describe", "%v", err)
 	}
 	return info, nil
 }
