@@ -22,12 +22,17 @@ import (
 //     zero, drawn uniformly among all such points; both orders
 //     a[:t]‖b[t:] and b[:t]‖a[t:] are tested. Pairs without an
 //     intersection are skipped.
-//  3. Uniform band: UniformSamples signals x + clip(S(a − x), −ε, ε) with
-//     a[t] ~ U(min_t, max_t), the per-sample range of the adversarial set.
+//  3. Uniform band: UniformSamples signals clamp(x + S(a − x), min, max)
+//     with a[t] ~ U(min_t, max_t), where [min_t, max_t] is the per-sample
+//     range of the adversarial set: the sample is smoothed, then projected
+//     back onto the band, as in the paper's code (check_uniform.py of
+//     Han et al.), so every probe lies between adversarial examples. As
+//     each member of the set lies within ε of x, so does every probe.
 //
-// Only the recorded span is perturbed; clipping is to ε (EpsilonUV)
-// around x. Step 2 keeps at most 2·ConcatPairs resamples in memory; the
-// band keeps a running min and max. Every draw comes from the item's Rand.
+// Only the recorded span is perturbed; the Gaussian resamples are clipped
+// to ε (EpsilonUV) around x. Step 2 keeps at most 2·ConcatPairs resamples
+// in memory; the band keeps a running min and max. Every draw comes from
+// the item's Rand.
 type Collate struct {
 	// EpsilonUV is ε in µV (default 10).
 	EpsilonUV float64
@@ -133,8 +138,8 @@ func (c Collate) one(ctx context.Context, o *Oracle, i int, xadv []float64, oc *
 	}
 	tmp := make([]float64, n)
 	sm := make([]float64, n)
-	// project returns x + clip(S(a − x), −ε, ε) on the recorded span.
-	project := func(a []float64) []float64 {
+	// perturb returns f(t, S(a − x)[t]) on the recorded span, x elsewhere.
+	perturb := func(a []float64, f func(t int, d float64) float64) []float64 {
 		for t := range tmp {
 			tmp[t] = 0
 			if t >= vs.Start && t < vs.End {
@@ -144,9 +149,13 @@ func (c Collate) one(ctx context.Context, o *Oracle, i int, xadv []float64, oc *
 		s.Apply(sm, tmp)
 		y := append([]float64(nil), x...)
 		for t := vs.Start; t < vs.End; t++ {
-			y[t] += clip(sm[t], eps)
+			y[t] = f(t, sm[t])
 		}
 		return y
+	}
+	// project returns x + clip(S(a − x), −ε, ε) on the recorded span.
+	project := func(a []float64) []float64 {
+		return perturb(a, func(t int, d float64) float64 { return x[t] + clip(d, eps) })
 	}
 	// judge sends signals and returns which are adversarial; ok is false
 	// when the item failed.
@@ -268,7 +277,10 @@ func (c Collate) one(ctx context.Context, o *Oracle, i int, xadv []float64, oc *
 			for t := vs.Start; t < vs.End; t++ {
 				band[t] = lo[t] + (hi[t]-lo[t])*it.Rand.Float64()
 			}
-			sig[k] = project(band)
+			// Smoothed, then projected back onto the band.
+			sig[k] = perturb(band, func(t int, d float64) float64 {
+				return min(max(x[t]+d, lo[t]), hi[t])
+			})
 		}
 		adv, ok, err := judge(sig)
 		if err != nil {

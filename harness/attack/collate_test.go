@@ -183,3 +183,77 @@ func TestFiniteDifferenceMomentum(t *testing.T) {
 		t.Errorf("momentum changed the query count: %d vs %d", mom.Queries(0), raw.Queries(0))
 	}
 }
+
+// recorder keeps every signal sent to the analytic model, in order.
+type recorder struct {
+	modeltest.Analytic
+	sent [][]float64
+}
+
+func (r *recorder) Predict(ctx context.Context, s [][]float64) ([][]float64, error) {
+	for _, x := range s {
+		r.sent = append(r.sent, append([]float64(nil), x...))
+	}
+	return r.Analytic.Predict(ctx, s)
+}
+
+// TestCollateBandBetweenAdversarialExamples checks the paper's uniform
+// band: every probe lies, sample by sample, between the least and the
+// greatest of the adversarial set (the SAP example and the resamples that
+// stayed adversarial), and equals x outside the recorded span.
+func TestCollateBandBetweenAdversarialExamples(t *testing.T) {
+	ctx := context.Background()
+	it, adv := collateItems(t)
+	rec := &recorder{}
+	c := Collate{Trials: 40, ConcatPairs: 5, UniformSamples: 20, BatchSignals: 16}
+	out, err := c.Run(ctx, NewOracle(rec, nil, it, 0), adv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := rec.sent
+	checked, inside := 0, 0
+	for i, o := range out {
+		if adv[i] == nil {
+			continue
+		}
+		noise := sent[:o.NoiseTrials]
+		band := sent[o.NoiseTrials+o.ConcatTrials : o.NoiseTrials+o.ConcatTrials+o.BandTrials]
+		sent = sent[o.Queries:]
+		lo := append([]float64(nil), adv[i]...)
+		hi := append([]float64(nil), adv[i]...)
+		sc, _ := modeltest.Analytic{}.Predict(ctx, noise)
+		for k, s := range noise {
+			if model.Argmax(sc[k]) == it[i].Label {
+				continue
+			}
+			for j := range s {
+				lo[j], hi[j] = math.Min(lo[j], s[j]), math.Max(hi[j], s[j])
+			}
+		}
+		x := it[i].Record.Signal.Samples
+		vs := it[i].Record.ValidSpan()
+		for k, b := range band {
+			for j := range b {
+				if j < vs.Start || j >= vs.End {
+					if b[j] != x[j] {
+						t.Fatalf("item %d probe %d: sample %d outside the recorded span changed", i, k, j)
+					}
+					continue
+				}
+				if b[j] < lo[j] || b[j] > hi[j] {
+					t.Fatalf("item %d probe %d: sample %d = %g outside the band [%g, %g]", i, k, j, b[j], lo[j], hi[j])
+				}
+				if b[j] > lo[j] && b[j] < hi[j] {
+					inside++
+				}
+				checked++
+			}
+		}
+	}
+	if len(sent) != 0 {
+		t.Fatalf("%d signals sent beyond the counted probes", len(sent))
+	}
+	if checked == 0 || inside == 0 {
+		t.Fatalf("band not exercised: %d samples checked, %d strictly inside", checked, inside)
+	}
+}
