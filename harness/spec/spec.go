@@ -213,7 +213,9 @@ type Attack struct {
 	// default 5).
 	NoiseSigmaUV float64 `yaml:"noise_sigma_uv,omitempty" json:"noise_sigma_uv,omitempty"`
 	// UniformSamples is the number of uniform-band samples (collate,
-	// default 100).
+	// default 100): each draws every sample uniformly between the least
+	// and greatest adversarial example, smooths it with S and projects it
+	// back onto that band (the paper's construction).
 	UniformSamples int `yaml:"uniform_samples,omitempty" json:"uniform_samples,omitempty"`
 
 	// Noise lists the NSTDB noise types (noise-stress: em, bw, ma;
