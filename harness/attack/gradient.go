@@ -160,6 +160,21 @@ type FiniteDifference struct {
 	// Momentum the vector is a direction, not a gradient magnitude, which
 	// is all sign-based attacks (PGD, SAP) use.
 	Momentum float64
+	// FirstDirections is the number of antithetic pairs of an item's
+	// first estimate (default Directions). A large first estimate gives
+	// the first steps, where SAP's successes mostly come from, a usable
+	// direction; with Decay the later, smaller estimates refine it.
+	FirstDirections int
+	// Decay pools probes across an item's successive estimates: the
+	// returned vector is the weighted mean of every probe's contribution
+	// so far, a probe made t estimates ago weighing Decay^t (a time prior:
+	// an ε-bounded attack moves the input little between steps, so old
+	// probes still tell about the gradient). 1 pools every probe equally;
+	// 0 (the default) uses only the current estimate's. Unlike Momentum it
+	// weighs estimates by their number of pairs, so a large
+	// FirstDirections estimate is not washed out by the small ones that
+	// follow. Decay and Momentum should not both be set (Decay wins).
+	Decay float64
 }
 
 func (fd FiniteDifference) withDefaults() FiniteDifference {
@@ -217,23 +232,33 @@ func (fd FiniteDifference) direction(dst []float64, it Item, tmp []float64) {
 	}
 }
 
+// fdJob is one chunk of an item's estimate: the pairs of directions
+// dirs, and the scores at x when center is set.
 type fdJob struct {
-	k    int         // row in the request
-	q    int         // antithetic pairs
-	h    float64     // probe size in adu
-	dirs [][]float64 // q directions
-	from int         // first probe's position in the flattened batch
+	k      int         // row in the request
+	center bool        // the chunk's first probe is x itself
+	dirs   [][]float64 // directions of the chunk's pairs
+	from   int         // first probe's position in the flattened batch
+}
+
+// fdAcc is an item's estimate being assembled from its chunks.
+type fdAcc struct {
+	q      int     // antithetic pairs in all
+	h      float64 // probe size in adu
+	g      []float64
+	scores []float64
+	failed bool
 }
 
 func (fd FiniteDifference) gradients(ctx context.Context, o *Oracle, idx []int, signals [][]float64, labels []int, loss model.Loss) ([][]float64, [][]float64, error) {
 	fd = fd.withDefaults()
 	grads := make([][]float64, len(signals))
 	scores := make([][]float64, len(signals))
+	accs := make([]*fdAcc, len(signals))
 	var (
-		jobs    []fdJob
-		probes  [][]float64
-		owners  []int
-		pending int
+		jobs   []fdJob
+		probes [][]float64
+		owners []int
 	)
 	flush := func() error {
 		if len(probes) == 0 {
@@ -244,31 +269,31 @@ func (fd FiniteDifference) gradients(ctx context.Context, o *Oracle, idx []int, 
 			return err
 		}
 		for _, j := range jobs {
-			i := idx[j.k]
-			x := signals[j.k]
-			rows := sc[j.from : j.from+2*j.q+1]
-			ok := true
-			for _, r := range rows {
-				ok = ok && r != nil
-			}
-			if !ok || o.errs[i] != nil {
+			a := accs[j.k]
+			if a.failed {
 				continue
 			}
-			g := make([]float64, len(x))
-			for d := 0; d < j.q; d++ {
-				lp := Loss(rows[1+2*d], o.info.Scores, labels[j.k], loss)
-				lm := Loss(rows[2+2*d], o.info.Scores, labels[j.k], loss)
-				c := (lp - lm) / (2 * j.h) / float64(j.q)
-				for t, u := range j.dirs[d] {
-					g[t] += c * u
+			from := j.from
+			if j.center {
+				a.scores = sc[from]
+				a.failed = a.scores == nil
+				from++
+			}
+			for d, u := range j.dirs {
+				sp, sm := sc[from+2*d], sc[from+2*d+1]
+				if sp == nil || sm == nil {
+					a.failed = true
+					break
+				}
+				lp := Loss(sp, o.info.Scores, labels[j.k], loss)
+				lm := Loss(sm, o.info.Scores, labels[j.k], loss)
+				c := (lp - lm) / (2 * a.h) / float64(a.q)
+				for t, v := range u {
+					a.g[t] += c * v
 				}
 			}
-			if fd.Momentum > 0 {
-				g = o.blend(i, g, fd.Momentum)
-			}
-			grads[j.k], scores[j.k] = g, rows[0]
 		}
-		jobs, probes, owners, pending = jobs[:0], nil, nil, 0
+		jobs, probes, owners = jobs[:0], nil, nil
 		return nil
 	}
 	for k, i := range idx {
@@ -276,6 +301,9 @@ func (fd FiniteDifference) gradients(ctx context.Context, o *Oracle, idx []int, 
 			continue
 		}
 		q := fd.Directions
+		if fd.FirstDirections > 0 && o.estimates(i) == 0 {
+			q = fd.FirstDirections
+		}
 		if o.budget > 0 {
 			q = min(q, int((o.budget-o.queries[i]-1)/2))
 		}
@@ -283,35 +311,63 @@ func (fd FiniteDifference) gradients(ctx context.Context, o *Oracle, idx []int, 
 			o.Fail(i, ErrBudget)
 			continue
 		}
-		if pending > 0 && pending+2*q+1 > fd.BatchSignals {
-			if err := flush(); err != nil {
-				return nil, nil, err
-			}
-		}
 		it := o.items[i]
 		x := signals[k]
-		h := it.Record.Signal.ADU(fd.SigmaUV)
-		j := fdJob{k: k, q: q, h: h, from: len(probes), dirs: make([][]float64, q)}
+		a := &fdAcc{q: q, h: it.Record.Signal.ADU(fd.SigmaUV), g: make([]float64, len(x))}
+		accs[k] = a
 		tmp := make([]float64, len(x))
-		probes = append(probes, x)
-		owners = append(owners, i)
-		for d := range q {
-			u := make([]float64, len(x))
-			fd.direction(u, it, tmp)
-			j.dirs[d] = u
-			plus, minus := make([]float64, len(x)), make([]float64, len(x))
-			for t := range x {
-				plus[t] = x[t] + h*u[t]
-				minus[t] = x[t] - h*u[t]
+		for done := 0; done < q; {
+			center := done == 0
+			n := min(q-done, max(1, (fd.BatchSignals-1)/2)) // pairs in this chunk
+			size := 2 * n
+			if center {
+				size++
 			}
-			probes = append(probes, plus, minus)
-			owners = append(owners, i, i)
+			if len(probes) > 0 && len(probes)+size > fd.BatchSignals {
+				if err := flush(); err != nil {
+					return nil, nil, err
+				}
+			}
+			j := fdJob{k: k, center: center, from: len(probes), dirs: make([][]float64, n)}
+			if center {
+				probes = append(probes, x)
+				owners = append(owners, i)
+			}
+			for d := range n {
+				u := make([]float64, len(x))
+				fd.direction(u, it, tmp)
+				j.dirs[d] = u
+				plus, minus := make([]float64, len(x)), make([]float64, len(x))
+				for t := range x {
+					plus[t] = x[t] + a.h*u[t]
+					minus[t] = x[t] - a.h*u[t]
+				}
+				probes = append(probes, plus, minus)
+				owners = append(owners, i, i)
+			}
+			jobs = append(jobs, j)
+			done += n
 		}
-		jobs = append(jobs, j)
-		pending += 2*q + 1
 	}
 	if err := flush(); err != nil {
 		return nil, nil, err
+	}
+	for k, i := range idx {
+		a := accs[k]
+		if a == nil || a.failed || o.errs[i] != nil {
+			continue
+		}
+		g := a.g
+		switch {
+		case fd.Decay > 0:
+			g = o.pool(i, g, float64(a.q), fd.Decay)
+		case fd.Momentum > 0:
+			o.pool(i, nil, float64(a.q), 0) // counts the estimate
+			g = o.blend(i, g, fd.Momentum)
+		default:
+			o.pool(i, nil, float64(a.q), 0)
+		}
+		grads[k], scores[k] = g, a.scores
 	}
 	return grads, scores, nil
 }

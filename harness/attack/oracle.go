@@ -45,6 +45,47 @@ type Oracle struct {
 	queries []int64
 	errs    []error
 	prior   [][]float64 // FiniteDifference momentum state per item
+	fd      []fdState   // FiniteDifference pooling state per item
+}
+
+// fdState is one item's pooled finite-difference probes.
+type fdState struct {
+	sum    []float64 // decayed sum of per-pair contributions
+	weight float64   // decayed number of pairs behind sum
+	n      int       // estimates made
+}
+
+// estimates returns the number of finite-difference estimates made for
+// item i.
+func (o *Oracle) estimates(i int) int {
+	if o.fd == nil {
+		return 0
+	}
+	return o.fd[i].n
+}
+
+// pool adds the estimate g of q pairs (the mean of their contributions) to
+// item i's pooled probes, older ones weighed down by decay, and returns
+// the pooled mean (see FiniteDifference.Decay). A nil g only counts the
+// estimate.
+func (o *Oracle) pool(i int, g []float64, q, decay float64) []float64 {
+	if o.fd == nil {
+		o.fd = make([]fdState, len(o.items))
+	}
+	st := &o.fd[i]
+	st.n++
+	if g == nil {
+		return nil
+	}
+	if st.sum == nil || len(st.sum) != len(g) {
+		st.sum, st.weight = make([]float64, len(g)), 0
+	}
+	st.weight = decay*st.weight + q
+	for t, v := range g {
+		st.sum[t] = decay*st.sum[t] + q*v
+		g[t] = st.sum[t] / st.weight
+	}
+	return g
 }
 
 // NewOracle returns an Oracle over items. grad is the gradient source
