@@ -29,6 +29,8 @@ func main() {
 		downsample = flag.String("downsample", "1,8", "direction resolution reductions to compare")
 		momentum   = flag.String("momentum", "0", "finite-difference momentum values to compare")
 		seed       = flag.Uint64("seed", 1, "seed")
+		first      = flag.Int("first", 0, "pairs of each record's first estimate (0: as the others); that many fewer queries are left for the later estimates")
+		decay      = flag.Float64("decay", 0, "pool probes across estimates with this decay (0: off; see FiniteDifference.Decay)")
 	)
 	flag.Parse()
 	ctx := context.Background()
@@ -80,7 +82,10 @@ func main() {
 				// 60 estimates (20 PGD + 40 SAP steps) of 2q+1 queries, plus
 				// the final prediction, fit in the budget.
 				q := max(1, (b-1)/60/2-1)
-				fd := attack.FiniteDifference{Directions: q, Downsample: d, Momentum: mom}
+				if *first > 0 {
+					q = max(1, (b-1-2**first-1)/59/2-1)
+				}
+				fd := attack.FiniteDifference{Directions: q, Downsample: d, Momentum: mom, FirstDirections: *first, Decay: *decay}
 				out, err := sap.Attack(ctx, attack.NewOracle(clf, fd, items(), int64(b)))
 				if err != nil {
 					log.Fatal(err)
