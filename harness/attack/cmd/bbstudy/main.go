@@ -1,5 +1,7 @@
 // Command bbstudy measures black-box (finite-difference) SAP against
-// white-box SAP on the analytic test model of harness/model/modeltest:
+// white-box SAP on the analytic test model of harness/model/modeltest
+// (or, with -reference DATA, on the reference CNN and the 56 correctly
+// classified records of the 80-record test-split draw):
 // success rate as a function of the per-record query budget. It is a
 // developer tool for BENCHMARKS.md; the same study on the reference CNN
 // runs through `ecgrobust run` with the specs in harness/attack/testdata.
@@ -13,12 +15,17 @@ import (
 	"fmt"
 	"log"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/ecgrobust/ecgrobust/harness/attack"
+	"github.com/ecgrobust/ecgrobust/harness/ecg"
+	"github.com/ecgrobust/ecgrobust/harness/ecg/dataset"
+	"github.com/ecgrobust/ecgrobust/harness/engine"
 	"github.com/ecgrobust/ecgrobust/harness/model"
 	"github.com/ecgrobust/ecgrobust/harness/model/modeltest"
+	"github.com/ecgrobust/ecgrobust/reference-model/cnn"
 )
 
 func main() {
@@ -30,20 +37,52 @@ func main() {
 		momentum   = flag.String("momentum", "0", "finite-difference momentum values to compare")
 		seed       = flag.Uint64("seed", 1, "seed")
 		first      = flag.Int("first", 0, "pairs of each record's first estimate (0: as the others); that many fewer queries are left for the later estimates")
+		data       = flag.String("reference", "", "data root: attack the reference CNN on 20 test-split records per class (seed 2020, the draw of bbstudy-cnn-test-split.yaml) instead of the analytic model")
 		decay      = flag.Float64("decay", 0, "pool probes across estimates with this decay (0: off; see FiniteDifference.Decay)")
 	)
 	flag.Parse()
 	ctx := context.Background()
-	clf := modeltest.Analytic{}
-	recs := modeltest.Records(*n, *length, *seed)
-	items := func() []attack.Item {
-		out := make([]attack.Item, len(recs))
-		for i, r := range recs {
-			s, err := clf.Predict(ctx, [][]float64{r.Signal.Samples})
-			if err != nil {
-				log.Fatal(err)
+	var clf model.Classifier = modeltest.Analytic{}
+	var recs []ecg.Record
+	if *data != "" {
+		m, err := cnn.Reference(0)
+		if err != nil {
+			log.Fatal(err)
+		}
+		clf = m
+		set, err := dataset.Load(ctx, dataset.Config{Source: dataset.CinC2017, Path: *data, Split: "han2020-test", PerClass: 20, Seed: 2020})
+		if err != nil {
+			log.Fatal(err)
+		}
+		recs = set.Records
+	} else {
+		recs = modeltest.Records(*n, *length, *seed)
+	}
+	var keep []attack.Item
+	for i, r := range recs {
+		s, err := clf.Predict(ctx, [][]float64{r.Signal.Samples})
+		if err != nil {
+			log.Fatal(err)
+		}
+		it := attack.Item{Record: r, Label: model.Argmax(s[0]), Target: -1}
+		if *data != "" {
+			y := slices.Index(clf.Info().Classes, r.Label)
+			if y != it.Label {
+				continue // attack only correctly classified records
 			}
-			out[i] = attack.Item{Record: r, Label: model.Argmax(s[0]), Target: -1, Rand: rand.New(rand.NewPCG(*seed, uint64(i)))}
+		} else {
+			it.Rand = rand.New(rand.NewPCG(*seed, uint64(i)))
+		}
+		keep = append(keep, it)
+	}
+	items := func() []attack.Item {
+		out := slices.Clone(keep)
+		for i := range out {
+			if *data != "" {
+				out[i].Rand = engine.RecordRand(2020, out[i].Record.ID, "sap_fd_5000")
+			} else {
+				out[i].Rand = rand.New(rand.NewPCG(*seed, uint64(i)))
+			}
 		}
 		return out
 	}
