@@ -59,8 +59,9 @@ type Plugin struct {
 	// starting one.
 	reattach *plugin.ReattachConfig
 
-	sem  chan struct{} // holds one token per call in flight (capacity 1)
-	busy atomic.Bool
+	sem   chan struct{} // holds one token per call in flight (capacity 1)
+	busy  atomic.Bool
+	noShm atomic.Bool // UseSharedMemory(false)
 
 	mu       sync.Mutex
 	inst     *instance // nil when dead; restarted by the next call
@@ -82,6 +83,7 @@ type instance struct {
 	run         *procRunner // nil for a reattached plugin
 	rpc         pluginpb.ClassifierClient
 	reattachPid int
+	shm         *region // nil when samples travel in the messages
 }
 
 // Open starts the plugin, checks its protocol version and description, and
@@ -111,13 +113,13 @@ func Open(ctx context.Context, cfg Config) (*Plugin, error) {
 	}
 	info, err := p.toInfo(desc)
 	if err != nil {
-		inst.client.Kill()
+		inst.stop(false)
 		return nil, err
 	}
 	p.info = info
 	p.inst = inst
 	p.log.Info("plugin started", "path", cfg.Path, "pid", inst.pid(),
-		"model", info.Name, "version", info.Version, "input_gradient", info.InputGradient)
+		"model", info.Name, "version", info.Version, "input_gradient", info.InputGradient, "shared_memory", inst.shm != nil)
 	return p, nil
 }
 
@@ -158,12 +160,25 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 		}
 	}
 	var run *procRunner
+	// The shared-memory region of this process, inherited as an extra
+	// file; a restart gets a new one, never the old process's.
+	var shm *region
+	if p.reattach == nil && wire.SharedMemorySupported {
+		var err error
+		if shm, err = newRegion(p.cfg.Name); err != nil {
+			p.log.Warn("no shared-memory region; samples travel in the messages", "error", err)
+			shm = nil
+		}
+	}
 	cc := &plugin.ClientConfig{
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: wire.VersionedPlugins(nil),
 		RunnerFunc: func(_ hclog.Logger, cmd *exec.Cmd, _ string) (runner.Runner, error) {
 			real := exec.Command(p.cfg.Path, p.cfg.Args...)
 			real.Env = append(cmd.Env, p.cfg.Env...)
+			if shm != nil {
+				real.ExtraFiles = []*os.File{shm.file} // wire.ShmFD in the plugin
+			}
 			r, err := newProcRunner(real, p.cfg.Name, p.log)
 			run = r
 			return r, err
@@ -191,11 +206,13 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 	rpcClient, err := client.Client()
 	if err != nil {
 		client.Kill()
+		shm.close()
 		return nil, nil, p.startError(err, run)
 	}
 	raw, err := rpcClient.Dispense(wire.PluginName)
 	if err != nil {
 		client.Kill()
+		shm.close()
 		return nil, nil, &Error{Plugin: p.cfg.Name, Op: "start", Kind: ErrIncompatible, Err: err,
 			Fix: "the plugin does not serve the ecgrobust classifier; build it with plugins/sdk or the protocol in plugins/proto"}
 	}
@@ -207,6 +224,7 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 	defer cancel()
 	desc, err := inst.rpc.Describe(cctx, &pluginpb.DescribeRequest{ProtocolVersion: wire.ProtocolVersion})
 	if err != nil {
+		shm.close()
 		inst.stop(true) // it may hang: no graceful shutdown
 		cause := errors.New(status.Convert(err).Message())
 		if cctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded || status.Code(err) == codes.Canceled {
@@ -218,6 +236,7 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 		return nil, nil, &Error{Plugin: p.cfg.Name, Op: "describe", Kind: ErrDescribe, Err: cause,
 			Fix: "the plugin must answer Describe; see its stderr in the log"}
 	}
+	p.setupRegion(ctx, inst, shm, desc)
 	return inst, desc, nil
 }
 
@@ -340,6 +359,7 @@ func (in *instance) stop(hard bool) {
 		}
 	}
 	in.client.Kill()
+	in.shm.close() // after the kill: waits for a call still using it
 }
 
 // Cleanup stops every plugin process this package started that is still
@@ -414,7 +434,7 @@ func (p *Plugin) drop(inst *instance) {
 
 // do runs one RPC with the call token, the per-call deadline and failure
 // handling. send is called with the live client and counts the query.
-func (p *Plugin) do(ctx context.Context, op string, send func(context.Context, pluginpb.ClassifierClient) error) error {
+func (p *Plugin) do(ctx context.Context, op string, send func(context.Context, *instance) error) error {
 	select {
 	case p.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -431,7 +451,7 @@ func (p *Plugin) do(ctx context.Context, op string, send func(context.Context, p
 	cctx, cancel := context.WithDeadline(ctx, ours)
 	defer cancel()
 	p.busy.Store(true)
-	err = send(cctx, inst.rpc)
+	err = send(cctx, inst)
 	p.busy.Store(false)
 	if err == nil {
 		return nil
@@ -440,6 +460,9 @@ func (p *Plugin) do(ctx context.Context, op string, send func(context.Context, p
 	// fires, so decide whose deadline it was from the deadlines themselves.
 	timedOut := cctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded || !time.Now().Before(ours)
 	if timedOut && (callerFirst || ctx.Err() != nil) {
+		// The plugin is not killed, so the abandoned call may still write
+		// into the region: no later call may use it.
+		inst.shm.retire(p.log, op+" abandoned by the caller")
 		cause := ctx.Err()
 		if cause == nil {
 			cause = context.DeadlineExceeded
@@ -517,22 +540,38 @@ func encode(signals [][]float64) []*pluginpb.Signal {
 		total += len(s)
 	}
 	buf := make([]byte, 4*total)
-	out := make([]*pluginpb.Signal, len(signals))
+	bufs := make([][]byte, len(signals))
 	start := 0
 	for i, s := range signals {
 		end := start + 4*len(s)
-		out[i] = &pluginpb.Signal{Samples: buf[start:start:end], Length: uint32(len(s))}
+		bufs[i] = buf[start:start:end]
 		start = end
+	}
+	packAll(bufs, signals)
+	out := make([]*pluginpb.Signal, len(signals))
+	for i, s := range signals {
+		out[i] = &pluginpb.Signal{Samples: bufs[i], Length: uint32(len(s))}
+	}
+	return out
+}
+
+// packAll appends signals[i] as float32 to bufs[i], whose capacity must
+// hold it; large batches are packed by up to GOMAXPROCS goroutines, each
+// a run of whole signals.
+func packAll(bufs [][]byte, signals [][]float64) {
+	total := 0
+	for _, s := range signals {
+		total += len(s)
 	}
 	pack := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			out[i].Samples = wire.AppendFloat64(out[i].Samples, signals[i])
+			bufs[i] = wire.AppendFloat64(bufs[i], signals[i])
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(signals))
 	if total < parallelPack || workers < 2 {
 		pack(0, len(signals))
-		return out
+		return
 	}
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -540,7 +579,6 @@ func encode(signals [][]float64) []*pluginpb.Signal {
 		wg.Go(func() { pack(lo, hi) })
 	}
 	wg.Wait()
-	return out
 }
 
 // Predict returns one score vector per signal, in Info().Classes order,
@@ -550,13 +588,14 @@ func (p *Plugin) Predict(ctx context.Context, signals [][]float64) ([][]float64,
 	out := make([][]float64, 0, len(signals))
 	for _, b := range batches(len(signals), p.info.MaxBatch) {
 		chunk := signals[b[0]:b[1]]
-		req := &pluginpb.PredictRequest{Signals: encode(chunk)}
 		var resp *pluginpb.PredictResponse
-		err := p.do(ctx, "predict", func(ctx context.Context, rpc pluginpb.ClassifierClient) error {
+		err := p.do(ctx, "predict", func(ctx context.Context, inst *instance) error {
+			q := p.pack(ctx, inst, chunk)
+			defer q.done()
 			p.predictCalls.Add(1)
 			p.predictSignals.Add(int64(len(chunk)))
 			var err error
-			resp, err = rpc.Predict(ctx, req)
+			resp, err = inst.rpc.Predict(ctx, &pluginpb.PredictRequest{Signals: q.signals})
 			return err
 		})
 		if err != nil {
@@ -602,17 +641,26 @@ func (p *Plugin) InputGradient(ctx context.Context, signals [][]float64, labels 
 	scores = make([][]float64, 0, len(signals))
 	for _, b := range batches(len(signals), p.info.MaxBatch) {
 		chunk := signals[b[0]:b[1]]
-		req := &pluginpb.InputGradientRequest{Signals: encode(chunk), Labels: lab[b[0]:b[1]], Loss: wl}
 		var resp *pluginpb.InputGradientResponse
-		err := p.do(ctx, "input gradient", func(ctx context.Context, rpc pluginpb.ClassifierClient) error {
+		var fetchErr error
+		err := p.do(ctx, "input gradient", func(ctx context.Context, inst *instance) error {
+			q := p.pack(ctx, inst, chunk)
+			defer q.done()
 			p.gradientCalls.Add(1)
 			p.gradientSignals.Add(int64(len(chunk)))
 			var err error
-			resp, err = rpc.InputGradient(ctx, req)
+			resp, err = inst.rpc.InputGradient(ctx, &pluginpb.InputGradientRequest{Signals: q.signals, Labels: lab[b[0]:b[1]], Loss: wl})
+			if err == nil {
+				// Copy the gradients out while the region is ours.
+				fetchErr = q.fetch(resp.GetGradients(), b[0])
+			}
 			return err
 		})
 		if err != nil {
 			return nil, nil, err
+		}
+		if fetchErr != nil {
+			return nil, nil, p.answerError("input gradient", "%v", fetchErr)
 		}
 		g, err := p.checkGradients(resp.GetGradients(), chunk, b[0])
 		if err != nil {

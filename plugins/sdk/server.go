@@ -21,6 +21,7 @@ type server struct {
 	// sem lets one call at a time into the implementation: a call the host
 	// gave up on may still run when the next one arrives.
 	sem chan struct{}
+	shm mapping
 }
 
 // acquire waits for the implementation to be free, or for ctx.
@@ -60,7 +61,7 @@ func (s *server) Describe(context.Context, *pluginpb.DescribeRequest) (*pluginpb
 		MaxLength:       uint32(s.info.MaxLength),
 		MaxBatch:        uint32(s.info.MaxBatch),
 		Scores:          kind,
-		Capabilities:    &pluginpb.Capabilities{InputGradient: s.grad != nil},
+		Capabilities:    &pluginpb.Capabilities{InputGradient: s.grad != nil, SharedMemory: wire.SharedMemorySupported},
 		ProtocolVersion: wire.ProtocolVersion,
 	}, nil
 }
@@ -73,13 +74,21 @@ func (s *server) decode(in []*pluginpb.Signal) ([][]float32, error) {
 	if s.info.MaxBatch > 0 && len(in) > s.info.MaxBatch {
 		return nil, InvalidInput("batch of %d signals exceeds max_batch %d", len(in), s.info.MaxBatch)
 	}
+	if usesShm(in) {
+		s.shm.mu.RLock()
+		defer s.shm.mu.RUnlock()
+	}
 	out := make([][]float32, len(in))
 	for i, sig := range in {
 		n := int(sig.GetLength())
 		if n < s.info.MinLength || n > s.info.MaxLength {
 			return nil, InvalidInput("signal %d has %d samples, want %d to %d", i, n, s.info.MinLength, s.info.MaxLength)
 		}
-		x, bad, err := wire.Float32Finite(nil, sig.GetSamples(), sig.GetLength())
+		b, err := s.samples(i, sig)
+		if err != nil {
+			return nil, err
+		}
+		x, bad, err := wire.Float32Finite(nil, b, sig.GetLength())
 		if err != nil {
 			return nil, InvalidInput("signal %d: %v", i, err)
 		}
@@ -152,11 +161,11 @@ func (s *server) InputGradient(ctx context.Context, req *pluginpb.InputGradientR
 	if err != nil {
 		return nil, toStatus("input gradient", err)
 	}
-	out := &pluginpb.InputGradientResponse{Scores: encodeScores(scores), Gradients: make([]*pluginpb.Signal, len(grads))}
-	for i, g := range grads {
-		out.Gradients[i] = &pluginpb.Signal{Samples: wire.AppendFloat32(nil, g), Length: uint32(len(g))}
+	packed, err := s.answerGradients(ctx, usesShm(req.GetSignals()), grads)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return &pluginpb.InputGradientResponse{Scores: encodeScores(scores), Gradients: packed}, nil
 }
 
 // recoverInto turns a panic in the implementation into an Internal error,

@@ -30,6 +30,11 @@ class ClassifierStub(object):
                 request_serializer=classifier__pb2.InputGradientRequest.SerializeToString,
                 response_deserializer=classifier__pb2.InputGradientResponse.FromString,
                 )
+        self.MapRegion = channel.unary_unary(
+                '/ecgrobust.plugin.v1.Classifier/MapRegion',
+                request_serializer=classifier__pb2.MapRegionRequest.SerializeToString,
+                response_deserializer=classifier__pb2.MapRegionResponse.FromString,
+                )
 
 
 class ClassifierServicer(object):
@@ -60,6 +65,17 @@ class ClassifierServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MapRegion(self, request, context):
+        """MapRegion asks the plugin to map a shared-memory region. Only plugins
+        that declare capabilities.shared_memory are asked; any error leaves
+        the host sending samples in the messages. It may be called again with a
+        larger size (the same descriptor, grown); the new mapping replaces the
+        old one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClassifierServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -77,6 +93,11 @@ def add_ClassifierServicer_to_server(servicer, server):
                     servicer.InputGradient,
                     request_deserializer=classifier__pb2.InputGradientRequest.FromString,
                     response_serializer=classifier__pb2.InputGradientResponse.SerializeToString,
+            ),
+            'MapRegion': grpc.unary_unary_rpc_method_handler(
+                    servicer.MapRegion,
+                    request_deserializer=classifier__pb2.MapRegionRequest.FromString,
+                    response_serializer=classifier__pb2.MapRegionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -137,5 +158,22 @@ class Classifier(object):
         return grpc.experimental.unary_unary(request, target, '/ecgrobust.plugin.v1.Classifier/InputGradient',
             classifier__pb2.InputGradientRequest.SerializeToString,
             classifier__pb2.InputGradientResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def MapRegion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/ecgrobust.plugin.v1.Classifier/MapRegion',
+            classifier__pb2.MapRegionRequest.SerializeToString,
+            classifier__pb2.MapRegionResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -66,7 +66,8 @@ func (Codec) Marshal(v any) (mem.BufferSlice, error) {
 		return standard().Marshal(v)
 	}
 	for _, s := range signals {
-		if s == nil || len(s.ProtoReflect().GetUnknown()) > 0 {
+		// Signals in shared memory are a few bytes: the standard codec.
+		if s == nil || s.ShmOffset != nil || len(s.ProtoReflect().GetUnknown()) > 0 {
 			return standard().Marshal(v)
 		}
 	}
@@ -179,7 +180,8 @@ func parseSignals(b []byte) (list []*pluginpb.Signal, rest []byte, ok bool) {
 	return list, rest, true
 }
 
-// parseSignal decodes one Signal (fields 1 samples and 2 length only).
+// parseSignal decodes one Signal (fields 1 samples and 2 length only; one
+// with shm_offset, field 3, goes to the standard decoder).
 func parseSignal(b []byte) (*pluginpb.Signal, bool) {
 	s := &pluginpb.Signal{}
 	for len(b) > 0 {

@@ -1,0 +1,75 @@
+//go:build linux
+
+package wire
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// SharedMemorySupported reports whether this system has the shared-memory
+// fast path.
+const SharedMemorySupported = true
+
+// NewShmFile creates an empty anonymous memory file (memfd, close-on-exec)
+// sealed against shrinking, so the other process can never truncate it
+// under a mapping (which would raise SIGBUS in the mapper). It can grow.
+func NewShmFile(name string) (*os.File, error) {
+	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return nil, fmt.Errorf("memfd_create: %w", err)
+	}
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, unix.F_SEAL_SHRINK|unix.F_SEAL_SEAL); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("seal memfd: %w", err)
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+// GrowShm extends f to size bytes (never shrinks it).
+func GrowShm(f *os.File, size int64) error {
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat shm: %w", err)
+	}
+	if st.Size() >= size {
+		return nil
+	}
+	if err := f.Truncate(size); err != nil {
+		return fmt.Errorf("grow shm to %d bytes: %w", size, err)
+	}
+	return nil
+}
+
+// MapShm maps size bytes of fd read-write and shared. It refuses a file
+// shorter than size, whose missing pages would raise SIGBUS when touched.
+func MapShm(fd int, size uint64) ([]byte, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, fmt.Errorf("fstat descriptor %d: %w", fd, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, fmt.Errorf("descriptor %d is not a memory file", fd)
+	}
+	if size < ShmHeader || size > 1<<40 || uint64(st.Size) < size {
+		return nil, fmt.Errorf("region of %d bytes does not fit descriptor %d of %d bytes", size, fd, st.Size)
+	}
+	if seals, err := unix.FcntlInt(uintptr(fd), unix.F_GET_SEALS, 0); err != nil || seals&unix.F_SEAL_SHRINK == 0 {
+		return nil, fmt.Errorf("descriptor %d is not sealed against shrinking", fd)
+	}
+	b, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("mmap %d bytes: %w", size, err)
+	}
+	return b, nil
+}
+
+// UnmapShm releases a mapping made by MapShm.
+func UnmapShm(b []byte) error {
+	if b == nil {
+		return nil
+	}
+	return unix.Munmap(b)
+}
