@@ -82,14 +82,15 @@ func (s *server) samples(i int, sig *pluginpb.Signal) ([]byte, error) {
 // may be using the region for the next one.
 func (s *server) answerGradients(ctx context.Context, viaShm bool, grads [][]float32) ([]*pluginpb.Signal, error) {
 	out := make([]*pluginpb.Signal, len(grads))
+	var off uint64
 	if viaShm {
 		s.shm.mu.RLock()
 		defer s.shm.mu.RUnlock()
 		if err := ctx.Err(); err != nil {
 			return nil, status.FromContextError(err).Err()
 		}
+		off = s.shm.answer // read under the lock: MapRegion may replace it
 	}
-	off := s.shm.answer
 	for i, g := range grads {
 		if viaShm && s.shm.mem != nil && off+4*uint64(len(g)) <= uint64(len(s.shm.mem)) {
 			o := off
