@@ -28,6 +28,9 @@ import (
 //     back onto the band, as in the paper's code (check_uniform.py of
 //     Han et al.), so every probe lies between adversarial examples. As
 //     each member of the set lies within ε of x, so does every probe.
+//     When no resample stayed adversarial the set is x_adv alone, the
+//     band has zero width and every probe would be x_adv itself, so the
+//     band is skipped (BandTrials = 0), as concatenation is.
 //
 // Only the recorded span is perturbed; the Gaussian resamples are clipped
 // to ε (EpsilonUV) around x. Step 2 keeps at most 2·ConcatPairs resamples
@@ -267,7 +270,10 @@ func (c Collate) one(ctx context.Context, o *Oracle, i int, xadv []float64, oc *
 		}
 	}
 
-	// 3. Uniform band.
+	// 3. Uniform band, between at least two adversarial examples.
+	if oc.NoiseAdversarial == 0 {
+		return nil
+	}
 	band := make([]float64, n)
 	for done := 0; done < c.UniformSamples; {
 		m := min(c.BatchSignals, c.UniformSamples-done)

@@ -74,8 +74,13 @@ func TestCollate(t *testing.T) {
 		if o.Err != nil {
 			t.Fatal(o.Err)
 		}
-		if o.NoiseTrials != 40 || o.BandTrials != 20 || o.ConcatTrials%2 != 0 || o.ConcatTrials > 20 {
+		if o.NoiseTrials != 40 || o.ConcatTrials%2 != 0 || o.ConcatTrials > 20 {
 			t.Errorf("item %d: trials %+v", i, o)
+		}
+		// The band needs two adversarial examples; with the SAP example
+		// alone it would be that example 20 times over.
+		if want := 20 * min(o.NoiseAdversarial, 1); o.BandTrials != want {
+			t.Errorf("item %d: %d band probes with %d adversarial resamples, want %d", i, o.BandTrials, o.NoiseAdversarial, want)
 		}
 		if o.NoiseAdversarial > 0 {
 			anyNoise++

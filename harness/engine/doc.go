@@ -67,7 +67,9 @@
 //
 // Per collate attack: collated (records whose base attack succeeded),
 // gaussian_fraction, concat_fraction and uniform_fraction (adversarial
-// probes / probes, pooled over records), gaussian_any_fraction (records
+// probes / probes, pooled over records; the uniform band only over
+// records with at least one adversarial resample, the others' band being
+// a single signal), gaussian_any_fraction (records
 // with at least one adversarial Gaussian resample / collated) and
 // errored_fraction. A collate row's Success means at least one resample
 // stayed adversarial; its Extra holds the per-record counts.

@@ -44,7 +44,7 @@ const (
 	// at least one adversarial resample (the paper's 87.6 % figure).
 	MetricGaussianAnyFraction = "gaussian_any_fraction"
 	MetricConcatFraction      = "concat_fraction"  // concatenated examples adversarial
-	MetricUniformFraction     = "uniform_fraction" // uniform-band examples adversarial
+	MetricUniformFraction     = "uniform_fraction" // uniform-band examples adversarial (records with an adversarial resample)
 	MetricCollated            = "collated"         // successful adversarial examples collated
 
 	// Per noise-stress attack; the per-condition accuracy is
