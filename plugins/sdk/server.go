@@ -66,38 +66,48 @@ func (s *server) Describe(context.Context, *pluginpb.DescribeRequest) (*pluginpb
 	}, nil
 }
 
-// decode checks and unpacks a request batch.
-func (s *server) decode(in []*pluginpb.Signal) ([][]float32, error) {
+// decode checks a request batch and returns its signals, which alias the
+// request's samples (in the message, or in the shared-memory region) where
+// their alignment allows, so a batch of megabytes is not copied again.
+// The caller must call release once the implementation has returned: it
+// holds the region's mapping until then. release is nil when err is not.
+func (s *server) decode(in []*pluginpb.Signal) (x [][]float32, release func(), err error) {
 	if len(in) == 0 {
-		return nil, InvalidInput("empty batch: send at least one signal")
+		return nil, nil, InvalidInput("empty batch: send at least one signal")
 	}
 	if s.info.MaxBatch > 0 && len(in) > s.info.MaxBatch {
-		return nil, InvalidInput("batch of %d signals exceeds max_batch %d", len(in), s.info.MaxBatch)
+		return nil, nil, InvalidInput("batch of %d signals exceeds max_batch %d", len(in), s.info.MaxBatch)
 	}
+	release = func() {}
 	if usesShm(in) {
 		s.shm.mu.RLock()
-		defer s.shm.mu.RUnlock()
+		defer func() {
+			if err != nil {
+				s.shm.mu.RUnlock()
+			}
+		}()
+		release = s.shm.mu.RUnlock
 	}
 	out := make([][]float32, len(in))
 	for i, sig := range in {
 		n := int(sig.GetLength())
 		if n < s.info.MinLength || n > s.info.MaxLength {
-			return nil, InvalidInput("signal %d has %d samples, want %d to %d", i, n, s.info.MinLength, s.info.MaxLength)
+			return nil, nil, InvalidInput("signal %d has %d samples, want %d to %d", i, n, s.info.MinLength, s.info.MaxLength)
 		}
 		b, err := s.samples(i, sig)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		x, bad, err := wire.Float32Finite(nil, b, sig.GetLength())
+		v, bad, err := wire.Float32View(b, sig.GetLength())
 		if err != nil {
-			return nil, InvalidInput("signal %d: %v", i, err)
+			return nil, nil, InvalidInput("signal %d: %v", i, err)
 		}
 		if bad >= 0 {
-			return nil, InvalidInput("signal %d sample %d is %v, want a finite number", i, bad, x[bad])
+			return nil, nil, InvalidInput("signal %d sample %d is %v, want a finite number", i, bad, v[bad])
 		}
-		out[i] = x
+		out[i] = v
 	}
-	return out, nil
+	return out, release, nil
 }
 
 func encodeScores(scores [][]float32) []*pluginpb.Scores {
@@ -109,10 +119,11 @@ func encodeScores(scores [][]float32) []*pluginpb.Scores {
 }
 
 func (s *server) Predict(ctx context.Context, req *pluginpb.PredictRequest) (resp *pluginpb.PredictResponse, err error) {
-	x, err := s.decode(req.GetSignals())
+	x, done, err := s.decode(req.GetSignals())
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	if err := s.acquire(ctx); err != nil {
 		return nil, err
 	}
@@ -129,10 +140,11 @@ func (s *server) InputGradient(ctx context.Context, req *pluginpb.InputGradientR
 	if s.grad == nil {
 		return nil, status.Error(codes.Unimplemented, "input gradient: this plugin does not declare the input_gradient capability")
 	}
-	x, err := s.decode(req.GetSignals())
+	x, done, err := s.decode(req.GetSignals())
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	if len(req.GetLabels()) != len(x) {
 		return nil, InvalidInput("%d labels for %d signals", len(req.GetLabels()), len(x))
 	}

@@ -12,9 +12,11 @@ import (
 )
 
 // mapping is the plugin's side of the shared-memory region the host
-// offers with MapRegion (see plugins/proto). Requests are copied out of it
-// before the implementation runs, and gradients are written into its
-// answer area after, so the implementation never sees shared memory.
+// offers with MapRegion (see plugins/proto). The implementation reads the
+// request's signals in place (Classifier says it must neither keep nor
+// modify them), and gradients are copied into its answer area after.
+// A call holds mu for reading from decoding its request to answering, so
+// MapRegion never unmaps memory in use.
 type mapping struct {
 	mu     sync.RWMutex // held for reading while mem is read or written
 	mem    []byte
@@ -37,7 +39,7 @@ func (s *server) MapRegion(_ context.Context, req *pluginpb.MapRegionRequest) (*
 		_ = wire.UnmapShm(mem)
 		return nil, status.Errorf(codes.FailedPrecondition, "map region: %v", err)
 	}
-	s.shm.mu.Lock() // waits for calls reading or writing the old mapping
+	s.shm.mu.Lock() // waits for calls using the old mapping
 	old := s.shm.mem
 	s.shm.mem, s.shm.answer = mem, req.GetAnswerOffset()
 	s.shm.mu.Unlock()
@@ -79,13 +81,12 @@ func (s *server) samples(i int, sig *pluginpb.Signal) ([]byte, error) {
 // area when the request came through it (one after another, each slot
 // aligned), otherwise, or for what does not fit, in the message. It
 // writes nothing once ctx is done: the host has given up on the call and
-// may be using the region for the next one.
+// may be using the region for the next one. With viaShm the caller holds
+// s.shm.mu for reading (decode's release not yet called).
 func (s *server) answerGradients(ctx context.Context, viaShm bool, grads [][]float32) ([]*pluginpb.Signal, error) {
 	out := make([]*pluginpb.Signal, len(grads))
 	var off uint64
 	if viaShm {
-		s.shm.mu.RLock()
-		defer s.shm.mu.RUnlock()
 		if err := ctx.Err(); err != nil {
 			return nil, status.FromContextError(err).Err()
 		}

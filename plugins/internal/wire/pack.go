@@ -126,6 +126,21 @@ func Float32Finite(dst []float32, b []byte, n uint32) ([]float32, int, error) {
 	return dst, bad, nil
 }
 
+// Float32View is Float32Finite without the copy where it can be: on a
+// little-endian machine, with b 4-byte aligned, the result aliases b (so
+// it is valid only while b is, and writes to it write b). Otherwise it
+// decodes into a new slice.
+func Float32View(b []byte, n uint32) ([]float32, int, error) {
+	if err := checkLen(b, n); err != nil {
+		return nil, -1, err
+	}
+	if n == 0 || !nativeLittleEndian || uintptr(unsafe.Pointer(&b[0]))%4 != 0 {
+		return Float32Finite(nil, b, n)
+	}
+	f := unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n)
+	return f, firstNonFinite(unsafe.Slice((*uint32)(unsafe.Pointer(&b[0])), n)), nil
+}
+
 // firstNonFinite returns the index of the first float32 bit pattern in u
 // that is NaN or ±Inf, or -1.
 func firstNonFinite(u []uint32) int {

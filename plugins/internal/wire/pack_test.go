@@ -195,3 +195,42 @@ func BenchmarkFloat32Finite(b *testing.B) {
 		dst, _, _ = Float32Finite(dst, raw, uint32(len(dst)))
 	}
 }
+
+// TestFloat32View checks that an aligned buffer is read in place (a write
+// to the bytes shows in the view) and a misaligned one is decoded into a
+// copy, both with the values and first non-finite index of Float32Finite.
+func TestFloat32View(t *testing.T) {
+	x := []float32{1, -2.5, float32(math.Inf(1)), 4}
+	raw := AppendFloat32(make([]byte, 0, 4*len(x)+1), x)
+	shifted := append(make([]byte, 1, 4*len(x)+1), raw...)[1:]
+	for _, tt := range []struct {
+		name    string
+		b       []byte
+		aliases bool
+	}{{"aligned", raw, nativeLittleEndian}, {"misaligned", shifted, false}} {
+		v, bad, err := Float32View(tt.b, uint32(len(x)))
+		if err != nil || bad != 2 || len(v) != len(x) {
+			t.Fatalf("%s: view %v, first non-finite %d, %v; want %v, 2", tt.name, v, bad, err, x)
+		}
+		for i := range x {
+			if v[i] != x[i] && !(math.IsInf(float64(v[i]), 1) && math.IsInf(float64(x[i]), 1)) {
+				t.Errorf("%s: v[%d] = %v, want %v", tt.name, i, v[i], x[i])
+			}
+		}
+		tt.b[0], tt.b[1], tt.b[2], tt.b[3] = 0, 0, 0, 0
+		if got := v[0] == 0; got != tt.aliases {
+			t.Errorf("%s: view follows a write to the bytes: %v, want %v", tt.name, got, tt.aliases)
+		}
+	}
+	if _, _, err := Float32View(raw[:3], 1); err == nil {
+		t.Error("3 bytes for 1 sample: no error")
+	}
+}
+
+func BenchmarkFloat32View(b *testing.B) {
+	raw := AppendFloat32(nil, make([]float32, 64*18000))
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		_, _, _ = Float32View(raw, 64*18000)
+	}
+}
