@@ -12,6 +12,7 @@ import (
 	"github.com/ecgrobust/ecgrobust/harness/model"
 	"github.com/ecgrobust/ecgrobust/plugins/internal/fixture"
 	"github.com/ecgrobust/ecgrobust/plugins/internal/wire"
+	"github.com/ecgrobust/ecgrobust/plugins/sdk"
 )
 
 // TestSharedMemoryBitIdentical checks that the example plugin maps the
@@ -313,4 +314,92 @@ func TestSharedMemoryRetired(t *testing.T) {
 	sameAnswers(t, "after the restart", got, want)
 	p.Close()
 	assertNoProcess(t, faultyBin)
+}
+
+// TestSharedMemoryBogusOffsets has a plugin answer gradients at offsets it
+// must not use: the host must fail the call with an ErrInvalidAnswer that
+// names the plugin, the call and the signal, and keep working.
+func TestSharedMemoryBogusOffsets(t *testing.T) {
+	requireShm(t)
+	log, logs := testLogger()
+	p := openT(t, Config{Path: faultyBin, Args: []string{"-mode=shm-bogus"}, Logger: log})
+	if !p.SharedMemory() {
+		t.Fatalf("the shm-bogus fixture does not use shared memory; log:\n%s", logs)
+	}
+	x := signals(2, 300, false)
+	// The label of a signal picks the fixture's answer (faulty/shm.go):
+	// 0 correct, 1 past the region's end, 2 in its header, 3 with samples too.
+	good := func(what string) {
+		t.Helper()
+		g, s, err := p.InputGradient(context.Background(), x, []int{0, 0}, model.CrossEntropy)
+		if err != nil {
+			t.Fatalf("%s: good call: %v", what, err)
+		}
+		wantG, wantS := fixtureGradients(t, x, []int{0, 0})
+		for i := range x {
+			if !slices.Equal(g[i], wantG[i]) || !slices.Equal(s[i], wantS[i]) {
+				t.Fatalf("%s: signal %d: gradient or scores differ from the fixture's", what, i)
+			}
+		}
+	}
+	good("before")
+	for _, tt := range []struct {
+		name   string
+		label  int
+		noShm  bool
+		signal string // the first bad signal
+		reason string
+	}{
+		{"outside", 1, false, "signal 1:", "is outside the region"},
+		{"header", 2, false, "signal 1:", "is inside the region header"},
+		{"both", 3, false, "signal 1:", "both samples and a shm offset"},
+		// Samples in the messages: any offset in the answer is bogus.
+		{"unasked", 0, true, "signal 0:", "no shared-memory region is in use for this call"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p.UseSharedMemory(!tt.noShm)
+			defer p.UseSharedMemory(true)
+			g, _, err := p.InputGradient(context.Background(), x, []int{0, tt.label}, model.CrossEntropy)
+			if !errors.Is(err, ErrInvalidAnswer) || g != nil {
+				t.Fatalf("err = %v (%d gradients), want ErrInvalidAnswer", err, len(g))
+			}
+			for _, want := range []string{`plugin "faulty"`, "input gradient", tt.signal, tt.reason} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+		})
+		good("after " + tt.name)
+	}
+	if c := p.Counts(); c.Restarts != 0 || !p.SharedMemory() {
+		t.Errorf("%d restarts, SharedMemory %v: bad answers must not restart the plugin nor retire its region", c.Restarts, p.SharedMemory())
+	}
+}
+
+// fixtureGradients are the fixture's cross-entropy gradients and scores
+// for x, computed in process on the float32 samples the plugin sees.
+func fixtureGradients(t *testing.T, x [][]float64, labels []int) (grads, scores [][]float64) {
+	t.Helper()
+	x32 := make([][]float32, len(x))
+	for i, s := range x {
+		x32[i] = make([]float32, len(s))
+		for j, v := range s {
+			x32[i][j] = float32(v)
+		}
+	}
+	g, s, err := (&fixture.Model{}).InputGradient(context.Background(), x32, labels, sdk.CrossEntropy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	widen := func(in [][]float32) [][]float64 {
+		out := make([][]float64, len(in))
+		for i, v := range in {
+			out[i] = make([]float64, len(v))
+			for j, f := range v {
+				out[i][j] = float64(f)
+			}
+		}
+		return out
+	}
+	return widen(g), widen(s)
 }
