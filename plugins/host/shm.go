@@ -22,8 +22,11 @@ import (
 const (
 	defaultShmBatch = 64
 	maxShmInitial   = 256 << 20
-	maxShmArea      = 1 << 30
 )
+
+// maxShmArea is the largest request area, 1 GiB; a variable only so that
+// tests can lower it.
+var maxShmArea = 1 << 30
 
 // shmFD is the descriptor number MapRegion names; tests change it to make
 // the plugin's mapping fail.

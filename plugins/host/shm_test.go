@@ -12,6 +12,7 @@ import (
 	"github.com/ecgrobust/ecgrobust/harness/model"
 	"github.com/ecgrobust/ecgrobust/plugins/internal/fixture"
 	"github.com/ecgrobust/ecgrobust/plugins/internal/wire"
+	pluginpb "github.com/ecgrobust/ecgrobust/plugins/proto"
 	"github.com/ecgrobust/ecgrobust/plugins/sdk"
 )
 
@@ -402,4 +403,40 @@ func fixtureGradients(t *testing.T, x [][]float64, labels []int) (grads, scores 
 		return out
 	}
 	return widen(g), widen(s)
+}
+
+// TestSharedMemoryGrowth sends a batch bigger than the first request area
+// (64 signals of the longest length): the region must grow, stay in use
+// and give answers bit-identical to the messages'.
+func TestSharedMemoryGrowth(t *testing.T) {
+	requireShm(t)
+	p := openT(t, Config{Path: faultyBin})
+	r := currentRegion(p)
+	if r == nil || !p.SharedMemory() {
+		t.Fatal("the fixture does not use shared memory")
+	}
+	first := r.answer - wire.ShmHeader
+	if want := initialRequestBytes(&pluginpb.DescribeResponse{MaxLength: 18000}); first != want {
+		t.Fatalf("first request area %d bytes, want %d", first, want)
+	}
+	x := signals(defaultShmBatch+1, 18000, false)
+	labels := make([]int, len(x))
+	for i := range labels {
+		labels[i] = i % 4
+	}
+	if need := requestBytes(x); need <= first {
+		t.Fatalf("batch of %d bytes fits the first area of %d: not a growth test", need, first)
+	}
+	got := callBoth(t, p, x, labels)
+	if !p.SharedMemory() || currentRegion(p) != r {
+		t.Fatal("the region is no longer in use after growing")
+	}
+	if area := r.answer - wire.ShmHeader; area < requestBytes(x) || len(r.mem) != wire.ShmHeader+2*area {
+		t.Fatalf("request area %d bytes of a %d-byte mapping, want room for %d bytes and an answer area as big", area, len(r.mem), requestBytes(x))
+	}
+	if !packsIntoRegion(t, p, x) {
+		t.Fatal("the big batch would not go through the grown region")
+	}
+	sameAnswers(t, "grown region against the messages", got, bytesAnswers(t, p, x, labels))
+	sameAnswers(t, "a small batch after growing", callBoth(t, p, x[:2], labels[:2]), answers{got.scores[:2], got.grads[:2], got.gscores[:2]})
 }
