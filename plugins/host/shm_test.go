@@ -440,3 +440,38 @@ func TestSharedMemoryGrowth(t *testing.T) {
 	sameAnswers(t, "grown region against the messages", got, bytesAnswers(t, p, x, labels))
 	sameAnswers(t, "a small batch after growing", callBoth(t, p, x[:2], labels[:2]), answers{got.scores[:2], got.grads[:2], got.gscores[:2]})
 }
+
+// TestSharedMemoryLimit sends a batch bigger than the region may grow
+// (maxShmArea, lowered for the test): that call sends its samples in the
+// messages, with the same answers, and later batches that fit still use
+// the region.
+func TestSharedMemoryLimit(t *testing.T) {
+	requireShm(t)
+	defer func(n int) { maxShmArea = n }(maxShmArea)
+	maxShmArea = 6_000_000 // above the first area (4.6 MB for 64 × 18,000 samples)
+	log, logs := testLogger()
+	p := openT(t, Config{Path: faultyBin, Logger: log})
+	r := currentRegion(p)
+	if r == nil || !p.SharedMemory() {
+		t.Fatal("the fixture does not use shared memory")
+	}
+	size := len(r.mem)
+	x := signals(100, 18000, false)
+	labels := make([]int, len(x))
+	if need := requestBytes(x); need <= maxShmArea {
+		t.Fatalf("batch of %d bytes within the limit of %d: not a limit test", need, maxShmArea)
+	}
+	if packsIntoRegion(t, p, x) {
+		t.Fatal("a batch above the limit packed into the region")
+	}
+	got := callBoth(t, p, x, labels)
+	sameAnswers(t, "above the limit against the messages", got, bytesAnswers(t, p, x, labels))
+	if len(r.mem) != size {
+		t.Errorf("region remapped to %d bytes (was %d) for a batch above the limit", len(r.mem), size)
+	}
+	small := x[:3]
+	if !p.SharedMemory() || !packsIntoRegion(t, p, small) {
+		t.Fatalf("after a batch above the limit, a small batch does not use the region; log:\n%s", logs)
+	}
+	sameAnswers(t, "a small batch after the limit", callBoth(t, p, small, labels[:3]), answers{got.scores[:3], got.grads[:3], got.gscores[:3]})
+}
