@@ -22,8 +22,11 @@ import (
 const (
 	defaultShmBatch = 64
 	maxShmInitial   = 256 << 20
-	maxShmArea      = 1 << 30
 )
+
+// maxShmArea is the largest request area, 1 GiB; a variable only so that
+// tests can lower it.
+var maxShmArea = 1 << 30
 
 // shmFD is the descriptor number MapRegion names; tests change it to make
 // the plugin's mapping fail.
@@ -187,14 +190,22 @@ func (q request) done() {
 
 // pack packs signals for inst: into its region when it has a usable one
 // (growing it if needed) and Plugin.UseSharedMemory allows, otherwise
-// into the message.
+// into the message. A batch above maxShmArea goes in the message and
+// leaves the region in use; a failure to grow retires it until the
+// plugin restarts.
 func (p *Plugin) pack(ctx context.Context, inst *instance, signals [][]float64) request {
 	r := inst.shm
 	if r == nil || p.noShm.Load() {
 		return request{signals: encode(signals)}
 	}
-	r.mu.Lock()
 	need := requestBytes(signals)
+	if need > maxShmArea {
+		// No region may hold it: this call alone sends its samples in
+		// the message, and the region, untouched, serves the next ones.
+		p.log.Debug("batch too big for the shared-memory region; sending its samples in the message", "bytes", need, "limit", maxShmArea)
+		return request{signals: encode(signals)}
+	}
+	r.mu.Lock()
 	if r.usable && r.answer-wire.ShmHeader < need {
 		if err := p.mapRegion(ctx, inst.rpc, r, need); err != nil {
 			p.log.Warn("could not grow the shared-memory region; sending samples in the messages until the plugin restarts", "bytes", need, "error", err)

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"strconv"
 	"testing"
 
 	"google.golang.org/grpc/mem"
@@ -106,8 +107,10 @@ func FuzzCodecUnmarshal(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	f.Add([]byte{0x0a, 0x02, 0x18, 0x01})       // a Signal with an unknown field
-	f.Add([]byte{0x0a, 0x04, 0x0a, 0x05, 1, 2}) // truncated samples
+	f.Add([]byte{0x0a, 0x02, 0x18, 0x01})                         // a Signal with an unknown field
+	f.Add([]byte{0x0a, 0x04, 0x0a, 0x05, 1, 2})                   // truncated samples
+	f.Add([]byte{0x0a, 0x04, 0x10, 0x05, 0x18, 0x00})             // a Signal at shm offset 0
+	f.Add([]byte{0x0a, 0x06, 0x10, 0x05, 0x18, 0x80, 0x20, 0x00}) // shm offset 4096, then a bogus byte
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, m := range []proto.Message{&pluginpb.PredictRequest{}, &pluginpb.InputGradientRequest{}, &pluginpb.InputGradientResponse{}} {
 			want := m.ProtoReflect().New().Interface()
@@ -122,4 +125,94 @@ func FuzzCodecUnmarshal(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCodecShmOffset checks that signals in shared memory (shm_offset, no
+// samples) survive the codec both ways, in every message with signals,
+// alone or mixed with signals in the message, and that an offset of 0 is
+// kept as present, not dropped as a proto3 default.
+func TestCodecShmOffset(t *testing.T) {
+	off := func(o uint64) *uint64 { return &o }
+	inMsg := &pluginpb.Signal{Samples: AppendFloat32(nil, make([]float32, 2000)), Length: 2000}
+	for i, m := range []proto.Message{
+		&pluginpb.PredictRequest{Signals: []*pluginpb.Signal{{Length: 18000, ShmOffset: off(ShmHeader)}}},
+		&pluginpb.PredictRequest{Signals: []*pluginpb.Signal{{Length: 5, ShmOffset: off(0)}}},
+		&pluginpb.PredictRequest{Signals: []*pluginpb.Signal{{ShmOffset: off(0)}}},
+		&pluginpb.PredictRequest{Signals: []*pluginpb.Signal{inMsg, {Length: 3, ShmOffset: off(1<<64 - 1)}, inMsg}},
+		&pluginpb.InputGradientRequest{Signals: []*pluginpb.Signal{{Length: 100, ShmOffset: off(ShmHeader + 64)}}, Labels: []uint32{3}, Loss: pluginpb.Loss_LOSS_CROSS_ENTROPY},
+		&pluginpb.InputGradientResponse{Gradients: []*pluginpb.Signal{{Length: 100, ShmOffset: off(9000)}, inMsg}, Scores: []*pluginpb.Scores{{Values: []float32{1, 2}}}},
+		// Both samples and an offset: invalid for the peer, but the codec
+		// must carry both so the peer can say so.
+		&pluginpb.InputGradientResponse{Gradients: []*pluginpb.Signal{{Samples: []byte{1, 2, 3, 4}, Length: 1, ShmOffset: off(ShmHeader)}}},
+	} {
+		want, err := proto.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, err := Codec{}.Marshal(m)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		b := enc.Materialize()
+		if !bytes.Equal(b, want) {
+			t.Errorf("message %d (%T): codec wrote % x…, proto.Marshal % x…", i, m, head(b), head(want))
+		}
+		got := m.ProtoReflect().New().Interface()
+		if err := (Codec{}).Unmarshal(mem.BufferSlice{mem.SliceBuffer(bytes.Clone(b))}, got); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if !proto.Equal(got, m) {
+			t.Errorf("message %d (%T): decoded message differs from the original", i, m)
+		}
+		// proto.Equal already compares presence; say which offsets differ.
+		if !sameOffsets(signalsOf(got), signalsOf(m)) {
+			t.Errorf("message %d: shm offsets decoded as %v, want %v", i, offsets(signalsOf(got)), offsets(signalsOf(m)))
+		}
+	}
+	// And the other way: a signal without an offset must not gain one.
+	m := &pluginpb.PredictRequest{Signals: []*pluginpb.Signal{inMsg}}
+	b, _ := proto.Marshal(m)
+	got := &pluginpb.PredictRequest{}
+	if err := (Codec{}).Unmarshal(mem.BufferSlice{mem.SliceBuffer(b)}, got); err != nil {
+		t.Fatal(err)
+	}
+	if got.GetSignals()[0].ShmOffset != nil {
+		t.Errorf("signal in the message decoded with shm offset %d", *got.GetSignals()[0].ShmOffset)
+	}
+}
+
+func signalsOf(m proto.Message) []*pluginpb.Signal {
+	switch m := m.(type) {
+	case *pluginpb.PredictRequest:
+		return m.GetSignals()
+	case *pluginpb.InputGradientRequest:
+		return m.GetSignals()
+	case *pluginpb.InputGradientResponse:
+		return m.GetGradients()
+	}
+	return nil
+}
+
+// offsets lists the signals' shm offsets, "none" for none.
+func offsets(s []*pluginpb.Signal) []string {
+	out := make([]string, len(s))
+	for i, g := range s {
+		out[i] = "none"
+		if g.ShmOffset != nil {
+			out[i] = strconv.FormatUint(*g.ShmOffset, 10)
+		}
+	}
+	return out
+}
+
+func sameOffsets(a, b []*pluginpb.Signal) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if (a[i].ShmOffset == nil) != (b[i].ShmOffset == nil) || a[i].ShmOffset != nil && *a[i].ShmOffset != *b[i].ShmOffset {
+			return false
+		}
+	}
+	return true
 }
