@@ -129,7 +129,11 @@ func Check(ctx context.Context, c model.Classifier, opts Options) Report {
 		r.add(Item{Name: "gradient", Status: Skip, Detail: "no input_gradient capability: attacks will estimate gradients by finite differences"})
 	}
 	if isPlugin {
-		r.add(checkPaths(ctx, c, tp, tr, info, x))
+		it := checkPaths(ctx, c, tp, tr, info, x)
+		if it.Status == Fail && slices.ContainsFunc(r.Items, func(d Item) bool { return d.Name == "deterministic" && d.Status == Fail }) {
+			it.Detail += " (the plugin is not deterministic either: see deterministic)"
+		}
+		r.add(it)
 	}
 	r.Predict, r.Gradient = latency(ctx, c, info, x, opts.Repeats)
 	if isPlugin {
