@@ -80,6 +80,8 @@ func figure(v float64) *float64 { return &v }
 // single answers; wrong length, empty batch and NaN input rejected with an
 // error, not a crash; for gradient models, agreement with central finite
 // differences along smooth random directions; latency per call and signal.
+// For a *host.Plugin also the transport, and the agreement of answers
+// through shared memory with answers in bytes (see the package doc).
 func Check(ctx context.Context, c model.Classifier, opts Options) Report {
 	opts = opts.withDefaults()
 	info := c.Info()
@@ -92,6 +94,14 @@ func Check(ctx context.Context, c model.Classifier, opts Options) Report {
 		return r
 	}
 	r.add(Item{Name: "describe", Status: Pass, Detail: "name, classes, rate, gain, lengths and batch limit are sane"})
+	tp, isPlugin := c.(transporter)
+	var tr Transport
+	if isPlugin {
+		var it Item
+		tr, it = checkTransport(tp.Transport())
+		r.Transport = &tr
+		r.add(it)
+	}
 
 	n := min(max(opts.Length, info.MinLength), info.MaxLength)
 	x := testSignals(info, n, opts.Signals, opts.Seed)
@@ -118,16 +128,59 @@ func Check(ctx context.Context, c model.Classifier, opts Options) Report {
 	} else {
 		r.add(Item{Name: "gradient", Status: Skip, Detail: "no input_gradient capability: attacks will estimate gradients by finite differences"})
 	}
-	r.Predict, r.Gradient = latency(ctx, c, info, x, opts.Repeats)
-	if r.Predict != nil {
-		r.add(Item{Name: "latency predict", Status: Info, Figure: figure(r.Predict.PerCallMS),
-			Detail: fmt.Sprintf("%.2f ms per call of %d, %.2f ms per signal (median of %d)", r.Predict.PerCallMS, r.Predict.Batch, r.Predict.PerSignalMS, r.Predict.Repeats)})
+	if isPlugin {
+		it := checkPaths(ctx, c, tp, tr, info, x)
+		if it.Status == Fail && slices.ContainsFunc(r.Items, func(d Item) bool { return d.Name == "deterministic" && d.Status == Fail }) {
+			it.Detail += " (the plugin is not deterministic either: see deterministic)"
+		}
+		r.add(it)
 	}
-	if r.Gradient != nil {
-		r.add(Item{Name: "latency gradient", Status: Info, Figure: figure(r.Gradient.PerCallMS),
-			Detail: fmt.Sprintf("%.2f ms per call of %d, %.2f ms per signal (median of %d)", r.Gradient.PerCallMS, r.Gradient.Batch, r.Gradient.PerSignalMS, r.Gradient.Repeats)})
+	r.Predict, r.Gradient = latency(ctx, c, info, x, opts.Repeats)
+	if isPlugin {
+		setTransport(tr.Mode, r.Predict, r.Gradient)
+		if tr.Mode == SharedMemory {
+			_ = withTransport(tp, false, func() error {
+				r.PredictBytes, r.GradientBytes = latency(ctx, c, info, x, opts.Repeats)
+				return nil
+			})
+			setTransport(BytesInMessages, r.PredictBytes, r.GradientBytes)
+		}
+	}
+	if it, ok := latencyItem("latency predict", r.Predict, r.PredictBytes); ok {
+		r.add(it)
+	}
+	if it, ok := latencyItem("latency gradient", r.Gradient, r.GradientBytes); ok {
+		r.add(it)
 	}
 	return r
+}
+
+// setTransport records the transport mode of measured latencies.
+func setTransport(mode string, ls ...*Latency) {
+	for _, l := range ls {
+		if l != nil {
+			l.Transport = mode
+		}
+	}
+}
+
+// latencyItem reports l and, when measured, the same calls with bytes in
+// the messages; ok is false when l was not measured.
+func latencyItem(name string, l, bytes *Latency) (it Item, ok bool) {
+	if l == nil {
+		return Item{}, false
+	}
+	detail := fmt.Sprintf("%.2f ms per call of %d, %.2f ms per signal (median of %d)", l.PerCallMS, l.Batch, l.PerSignalMS, l.Repeats)
+	if l.Transport != "" {
+		detail += " with " + l.Transport
+	}
+	if bytes != nil {
+		detail += fmt.Sprintf("; %.2f ms per call, %.2f ms per signal with %s", bytes.PerCallMS, bytes.PerSignalMS, bytes.Transport)
+		if l.PerCallMS > 0 {
+			detail += fmt.Sprintf(" (%.2f× the time)", bytes.PerCallMS/l.PerCallMS)
+		}
+	}
+	return Item{Name: name, Status: Info, Figure: figure(l.PerCallMS), Detail: detail}, true
 }
 
 // checkScores validates scores like the host does, for in-process

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecgrobust/ecgrobust/harness/model"
+	"github.com/ecgrobust/ecgrobust/plugins/host"
 )
 
 // inProcess is a small in-process classifier: logits from the mean, with
@@ -130,5 +131,44 @@ func TestCheckDeterministicSignals(t *testing.T) {
 	}
 	if maxDiff(a, c) == 0 {
 		t.Error("different seeds, same test signals")
+	}
+}
+
+func TestCheckTransportStatus(t *testing.T) {
+	tests := []struct {
+		name   string
+		in     host.Transport
+		mode   string
+		status Status
+		detail string
+	}{
+		{"in use", host.Transport{Declared: true, Offered: true, SharedMemory: true}, SharedMemory, Pass, "mapped the region"},
+		{"not declared", host.Transport{}, BytesInMessages, Info, "does not declare"},
+		{"map failed", host.Transport{Declared: true, Offered: true, Fallback: "mapping the region failed: boom"}, BytesInMessages, Fail, "host fell back: mapping the region failed: boom"},
+		{"not offered", host.Transport{Declared: true, Fallback: "this system has no shared-memory transport (Linux only)"}, BytesInMessages, Info, "Linux only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, it := checkTransport(tt.in)
+			if tr.Mode != tt.mode || tr.Declared != tt.in.Declared || tr.Fallback != tt.in.Fallback {
+				t.Errorf("transport %+v for %+v", tr, tt.in)
+			}
+			if it.Name != "transport" || it.Status != tt.status || !strings.Contains(it.Detail, tt.detail) || !strings.HasPrefix(it.Detail, tt.mode) {
+				t.Errorf("item %+v, want %s with %q", it, tt.status, tt.detail)
+			}
+		})
+	}
+}
+
+func TestRelDiff(t *testing.T) {
+	a := [][]float64{{1, -2}, {0, 0}}
+	if d := relDiff(a, [][]float64{{1, -2}, {0, 0}}); d != 0 {
+		t.Errorf("equal: %g", d)
+	}
+	if d := relDiff(a, [][]float64{{1, -2.002}, {0, 0}}); math.Abs(d-1e-3) > 1e-12 {
+		t.Errorf("relative to the signal's peak: %g, want 1e-3", d)
+	}
+	if d := relDiff(a, [][]float64{{1, -2}, {0, 1e-9}}); !math.IsInf(d, 1) {
+		t.Errorf("nonzero against a zero gradient: %g, want +Inf", d)
 	}
 }

@@ -41,6 +41,9 @@ type Latency struct {
 	PerSignalMS float64 `json:"per_signal_ms"`
 	Repeats     int     `json:"repeats"`
 	Samples     int     `json:"samples_per_signal"`
+	// Transport is how the timed calls carried their samples (SharedMemory
+	// or BytesInMessages); empty for an in-process classifier.
+	Transport string `json:"transport,omitempty"`
 }
 
 // Report is the outcome of Check.
@@ -55,6 +58,14 @@ type Report struct {
 	// black-box models.
 	Predict  *Latency `json:"predict_latency,omitempty"`
 	Gradient *Latency `json:"gradient_latency,omitempty"`
+	// PredictBytes and GradientBytes are the same calls timed with bytes
+	// in the messages, for a plugin that uses shared memory (nil
+	// otherwise): the gain of the shared-memory path.
+	PredictBytes  *Latency `json:"predict_latency_bytes,omitempty"`
+	GradientBytes *Latency `json:"gradient_latency_bytes,omitempty"`
+	// Transport is how the plugin's calls carried their samples; nil for
+	// an in-process classifier.
+	Transport *Transport `json:"transport,omitempty"`
 	// Passed is true when no item failed.
 	Passed bool `json:"passed"`
 }
@@ -101,8 +112,19 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "plugin check: %s %s (%s)\n", m.Name, m.Version, r.Target)
-	fmt.Fprintf(&b, "  classes %s (%v), %g Hz, %g adu/mV, length %s samples, max batch %s, input gradient %s\n\n",
+	fmt.Fprintf(&b, "  classes %s (%v), %g Hz, %g adu/mV, length %s samples, max batch %s, input gradient %s\n",
 		strings.Join(m.Classes, " "), m.Scores, m.SampleRate, m.Gain, length, maxBatch, grad)
+	if t := r.Transport; t != nil {
+		declared := "declares"
+		if !t.Declared {
+			declared = "does not declare"
+		}
+		fmt.Fprintf(&b, "  transport %s (%s capabilities.shared_memory)\n", t.Mode, declared)
+		if t.Fallback != "" {
+			fmt.Fprintf(&b, "  fallback: %s\n", t.Fallback)
+		}
+	}
+	b.WriteString("\n")
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	counts := map[Status]int{}
 	for _, it := range r.Items {

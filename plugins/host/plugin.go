@@ -84,6 +84,11 @@ type instance struct {
 	rpc         pluginpb.ClassifierClient
 	reattachPid int
 	shm         *region // nil when samples travel in the messages
+	// shmDeclared is true when the process declares the shared_memory
+	// capability; shmOffered when the host asked it to map a region;
+	// shmWhy says why such a process got no region ("" when it has one).
+	shmDeclared, shmOffered bool
+	shmWhy                  string
 }
 
 // Open starts the plugin, checks its protocol version and description, and
@@ -163,11 +168,17 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 	// The shared-memory region of this process, inherited as an extra
 	// file; a restart gets a new one, never the old process's.
 	var shm *region
-	if p.reattach == nil && wire.SharedMemorySupported {
+	noRegion := "" // why shm is nil
+	switch {
+	case p.reattach != nil:
+		noRegion = "the plugin is reattached in debug mode; the host offers a region only to processes it starts"
+	case !wire.SharedMemorySupported:
+		noRegion = "this system has no shared-memory transport (Linux only)"
+	default:
 		var err error
 		if shm, err = newRegion(p.cfg.Name); err != nil {
 			p.log.Warn("no shared-memory region; samples travel in the messages", "error", err)
-			shm = nil
+			shm, noRegion = nil, "the host could not create the region: "+err.Error()
 		}
 	}
 	cc := &plugin.ClientConfig{
@@ -236,7 +247,7 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 		return nil, nil, &Error{Plugin: p.cfg.Name, Op: "describe", Kind: ErrDescribe, Err: cause,
 			Fix: "the plugin must answer Describe; see its stderr in the log"}
 	}
-	p.setupRegion(ctx, inst, shm, desc)
+	p.setupRegion(ctx, inst, shm, noRegion, desc)
 	return inst, desc, nil
 }
 

@@ -43,6 +43,7 @@ type region struct {
 	mem    []byte   // the host's mapping; nil when unmapped
 	answer int      // offset of the answer area; the request area is [ShmHeader, answer)
 	usable bool     // the plugin mapped mem, and no abandoned call may still use it
+	why    string   // why it stopped being usable, once it was
 }
 
 func newRegion(name string) (*region, error) {
@@ -79,6 +80,9 @@ func (r *region) retire(log *slog.Logger, why string) {
 	r.mu.Lock()
 	was := r.usable
 	r.usable = false
+	if was {
+		r.why = "the region was retired: " + why
+	}
 	r.mu.Unlock()
 	if was {
 		log.Warn("shared-memory region retired; sending samples in the messages until the plugin restarts", "reason", why)
@@ -152,15 +156,19 @@ func (p *Plugin) mapRegion(ctx context.Context, rpc pluginpb.ClassifierClient, r
 
 // setupRegion offers r to a freshly started plugin that declared the
 // capability; without it, or when the plugin fails to map it, r is closed
-// and the instance sends samples in the messages.
-func (p *Plugin) setupRegion(ctx context.Context, inst *instance, r *region, d *pluginpb.DescribeResponse) {
+// and the instance sends samples in the messages. noRegion says why r is
+// nil, when it is.
+func (p *Plugin) setupRegion(ctx context.Context, inst *instance, r *region, noRegion string, d *pluginpb.DescribeResponse) {
+	inst.shmDeclared = d.GetCapabilities().GetSharedMemory()
 	if r == nil {
+		inst.shmWhy = noRegion
 		return
 	}
-	if !d.GetCapabilities().GetSharedMemory() {
+	if !inst.shmDeclared {
 		r.close()
 		return
 	}
+	inst.shmOffered = true
 	cctx, cancel := context.WithTimeout(ctx, p.cfg.CallTimeout)
 	defer cancel()
 	r.mu.Lock()
@@ -168,6 +176,7 @@ func (p *Plugin) setupRegion(ctx context.Context, inst *instance, r *region, d *
 	r.mu.Unlock()
 	if err != nil {
 		p.log.Warn("plugin declares shared memory but could not map the region; sending samples in the messages", "error", err)
+		inst.shmWhy = "mapping the region failed: " + err.Error()
 		r.close()
 		return
 	}
@@ -209,6 +218,7 @@ func (p *Plugin) pack(ctx context.Context, inst *instance, signals [][]float64) 
 	if r.usable && r.answer-wire.ShmHeader < need {
 		if err := p.mapRegion(ctx, inst.rpc, r, need); err != nil {
 			p.log.Warn("could not grow the shared-memory region; sending samples in the messages until the plugin restarts", "bytes", need, "error", err)
+			r.why = fmt.Sprintf("growing the region to %d bytes failed: %v", need, err)
 		}
 	}
 	if !r.usable {
@@ -263,6 +273,54 @@ func (p *Plugin) SharedMemory() bool {
 	inst := p.inst
 	p.mu.Unlock()
 	return inst != nil && inst.shm.inUse()
+}
+
+// Transport describes how calls to a plugin process carry their samples.
+type Transport struct {
+	// Declared is true when the process declares the shared_memory
+	// capability.
+	Declared bool
+	// Offered is true when the host offered it a region (called MapRegion):
+	// false when it does not declare the capability, on systems without
+	// shared memory, and for a plugin reattached in debug mode.
+	Offered bool
+	// SharedMemory is true when its calls use the region, as
+	// Plugin.SharedMemory reports.
+	SharedMemory bool
+	// Fallback says why a process that declares the capability sends
+	// samples in the messages; empty when it uses the region or does not
+	// declare it.
+	Fallback string
+}
+
+// Transport reports how calls to the running plugin process carry their
+// samples, and why a process that declares shared memory does not use it.
+// With no process running (between a crash and the restart, or after
+// Close) it is the zero Transport with a Fallback saying so.
+func (p *Plugin) Transport() Transport {
+	p.mu.Lock()
+	inst := p.inst
+	p.mu.Unlock()
+	if inst == nil {
+		return Transport{Fallback: "no plugin process is running"}
+	}
+	t := Transport{Declared: inst.shmDeclared, Offered: inst.shmOffered}
+	if !t.Declared {
+		return t
+	}
+	t.Fallback = inst.shmWhy
+	if r := inst.shm; r != nil {
+		r.mu.Lock()
+		t.SharedMemory = r.usable
+		if !r.usable {
+			t.Fallback = r.why
+		}
+		r.mu.Unlock()
+	}
+	if t.SharedMemory && p.noShm.Load() {
+		t.SharedMemory, t.Fallback = false, "forbidden by UseSharedMemory(false)"
+	}
+	return t
 }
 
 // UseSharedMemory allows (the default) or forbids the shared-memory path

@@ -31,8 +31,11 @@ Predict gives finite scores of the right shape (probabilities summing to 1),
 the same scores on repeat and in a batch as one by one; a wrong length, an
 empty batch and NaN input are rejected with an error, not a crash; declared
 gradients agree with central finite differences along smooth random
-directions (cosine ≥ 0.99); latency per call and per signal; the process is
-gone after shutdown. The plugin's stderr is shown as log lines.
+directions (cosine ≥ 0.99); the transport ("shared memory" or "bytes in
+messages"): a plugin that declares shared memory must map it and give the
+same answers both ways; latency per call and per signal (on both paths
+with shared memory); the process is gone after shutdown. The plugin's
+stderr is shown as log lines.
 
 Exit code 0 when every check passes, 1 when one fails, 4 when the plugin
 cannot be started. Writing a plugin and fixing a failed check:
