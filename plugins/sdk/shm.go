@@ -31,12 +31,8 @@ func (s *server) MapRegion(_ context.Context, req *pluginpb.MapRegionRequest) (*
 	if req.GetAnswerOffset() < wire.ShmHeader || req.GetAnswerOffset() > req.GetSize() {
 		return nil, InvalidInput("map region: answer offset %d outside [%d, size %d]", req.GetAnswerOffset(), wire.ShmHeader, req.GetSize())
 	}
-	mem, err := wire.MapShm(int(req.GetFd()), req.GetSize())
+	mem, err := wire.MapShmToken(int(req.GetFd()), req.GetSize(), req.GetToken())
 	if err != nil {
-		return nil, status.Errorf(codes.FailedPrecondition, "map region: %v", err)
-	}
-	if err := wire.CheckShmToken(mem, req.GetToken()); err != nil {
-		_ = wire.UnmapShm(mem)
 		return nil, status.Errorf(codes.FailedPrecondition, "map region: %v", err)
 	}
 	s.shm.mu.Lock() // waits for calls using the old mapping

@@ -53,3 +53,18 @@ func CheckShmToken(region, token []byte) error {
 	}
 	return nil
 }
+
+// MapShmToken is the plugin's side of MapRegion: it maps size bytes of fd
+// (MapShm) and checks that they start with the host's token, unmapping
+// them again when they do not.
+func MapShmToken(fd int, size uint64, token []byte) ([]byte, error) {
+	mem, err := MapShm(fd, size)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckShmToken(mem, token); err != nil {
+		_ = UnmapShm(mem)
+		return nil, err
+	}
+	return mem, nil
+}
