@@ -39,6 +39,11 @@ func main() {
 		first      = flag.Int("first", 0, "pairs of each record's first estimate (0: as the others); that many fewer queries are left for the later estimates")
 		data       = flag.String("reference", "", "data root: attack the reference CNN on 20 test-split records per class (seed 2020, the draw of bbstudy-cnn-test-split.yaml) instead of the analytic model")
 		decay      = flag.Float64("decay", 0, "pool probes across estimates with this decay (0: off; see FiniteDifference.Decay)")
+		pgdSteps   = flag.Int("pgd-steps", 20, "SAP's PGD steps")
+		sapSteps   = flag.Int("sap-steps", 40, "SAP's smoothed steps")
+		stepUV     = flag.Float64("step", 1, "step α in µV")
+		margin     = flag.Bool("margin", false, "ascend the logit margin instead of cross-entropy")
+		wbOnly     = flag.Bool("wb-only", false, "attack black-box only the records white-box SAP flipped (success then counts out of those)")
 	)
 	flag.Parse()
 	ctx := context.Background()
@@ -101,6 +106,20 @@ func main() {
 		log.Fatal(err)
 	}
 	ws, wq := count(wb)
+	if *wbOnly {
+		var flipped []attack.Item
+		for i, o := range wb {
+			if o.Success {
+				flipped = append(flipped, keep[i])
+			}
+		}
+		keep = flipped
+	}
+	sap = attack.SAP{EarlyStop: true, PGDSteps: *pgdSteps, Steps: *sapSteps, StepUV: *stepUV}
+	if *margin {
+		sap.Loss = model.LogitMargin
+	}
+	estimates := *pgdSteps + *sapSteps
 	fmt.Printf("| gradient | directions q | downsample | momentum | budget | success | of white-box | mean queries |\n|---|---|---|---|---|---|---|---|\n")
 	fmt.Printf("| white-box | – | – | – | – | %d/%d | 100 %% | %.0f |\n", ws, len(wb), wq)
 	for _, ms := range strings.Split(*momentum, ",") {
@@ -118,11 +137,11 @@ func main() {
 				if err != nil {
 					log.Fatal(err)
 				}
-				// 60 estimates (20 PGD + 40 SAP steps) of 2q+1 queries, plus
+				// One estimate per PGD and SAP step, of 2q+1 queries, plus
 				// the final prediction, fit in the budget.
-				q := max(1, (b-1)/60/2-1)
+				q := max(1, (b-1)/estimates/2-1)
 				if *first > 0 {
-					q = max(1, (b-1-2**first-1)/59/2-1)
+					q = max(1, (b-1-2**first-1)/(estimates-1)/2-1)
 				}
 				fd := attack.FiniteDifference{Directions: q, Downsample: d, Momentum: mom, FirstDirections: *first, Decay: *decay}
 				out, err := sap.Attack(ctx, attack.NewOracle(clf, fd, items(), int64(b)))
