@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"math"
+	"net"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/ecgrobust/ecgrobust/plugins/internal/fixture"
+	"github.com/ecgrobust/ecgrobust/plugins/internal/wire"
+	pluginpb "github.com/ecgrobust/ecgrobust/plugins/proto"
 )
 
 // ringsDoorbell reports whether Predict calls to p's running process go
@@ -186,4 +192,93 @@ func TestDoorbellAbandoned(t *testing.T) {
 	}
 	p.Close()
 	assertNoProcess(t, faultyBin)
+}
+
+// TestDoorbellRefused: a plugin that declares shared memory but does not
+// answer doorbell true (here because the host names a descriptor that is
+// not its socket) keeps Predict on the RPC, with samples in the region.
+func TestDoorbellRefused(t *testing.T) {
+	requireShm(t)
+	defer func(fd uint32) { bellFD = fd }(bellFD)
+	bellFD = 9 // nothing there
+	p := openT(t, Config{Path: exampleBin})
+	if ringsDoorbell(p) || !p.SharedMemory() {
+		t.Fatalf("doorbell %v, shared memory %v: want the region without the doorbell", ringsDoorbell(p), p.SharedMemory())
+	}
+	if _, err := p.Predict(context.Background(), signals(2, 18000, false)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRingReplies plays the plugin's end of a doorbell in process and
+// checks how ring treats each kind of reply: the plugin's status as the
+// RPC's, a malformed frame or one for another call as a bad answer that
+// ends the doorbell, a closed socket as Unavailable and no answer as the
+// deadline.
+func TestRingReplies(t *testing.T) {
+	requireShm(t)
+	p := &Plugin{}
+	off := uint64(wire.ShmHeader)
+	q := func(r *region) request {
+		return request{r: r, signals: []*pluginpb.Signal{{Length: 3, ShmOffset: &off}}}
+	}
+	for _, tt := range []struct {
+		name  string
+		reply func(id uint64) []byte // nil: close the socket
+		code  codes.Code
+		bad   string
+	}{
+		{"scores", func(id uint64) []byte { return wire.AppendBellScores(nil, id, [][]float32{{1, 2}}) }, codes.OK, ""},
+		{"rejected", func(id uint64) []byte {
+			return wire.AppendBellError(nil, id, uint32(codes.InvalidArgument), "too short")
+		}, codes.InvalidArgument, ""},
+		{"other call", func(id uint64) []byte { return wire.AppendBellScores(nil, id+1, nil) }, codes.OK, "reply to call 2, want 1"},
+		{"truncated", func(id uint64) []byte { return wire.AppendBellScores(nil, id, [][]float32{{1, 2}})[:20] }, codes.DeadlineExceeded, ""},
+		{"garbage", func(uint64) []byte { return []byte{3, 0, 0, 0, 1, 2, 3} }, codes.OK, "reply of 3 bytes"},
+		{"huge", func(uint64) []byte { return []byte{255, 255, 255, 255} }, codes.OK, "exceeds"},
+		{"closed", nil, codes.Unavailable, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &region{}
+			if err := r.addDoorbell(); err != nil {
+				t.Fatal(err)
+			}
+			defer r.close()
+			r.doorbell = true
+			peer, err := net.FileConn(r.bellPeer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.bellPeer.Close() // as the runner does once the plugin started
+			defer peer.Close()
+			go func() {
+				body, err := wire.ReadFrame(peer, nil)
+				if err != nil {
+					return
+				}
+				req, _ := wire.ParseBellRequest(body)
+				if tt.reply == nil {
+					peer.Close()
+					return
+				}
+				peer.Write(tt.reply(req.ID))
+			}()
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			r.mu.Lock()
+			resp, bad, err := p.ring(ctx, q(r))
+			still := r.doorbell
+			r.mu.Unlock()
+			switch {
+			case tt.bad != "":
+				if bad == nil || !strings.Contains(bad.Error(), tt.bad) || err != nil || still {
+					t.Errorf("bad %v, err %v, doorbell still %v; want a bad answer containing %q that ends the doorbell", bad, err, still, tt.bad)
+				}
+			case status.Code(err) != tt.code || bad != nil:
+				t.Errorf("err %v, bad %v; want code %v", err, bad, tt.code)
+			case tt.code == codes.OK && (len(resp.GetScores()) != 1 || resp.GetScores()[0].GetValues()[1] != 2):
+				t.Errorf("resp = %v", resp)
+			}
+		})
+	}
 }
