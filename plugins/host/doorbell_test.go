@@ -36,8 +36,8 @@ func TestDoorbellBitIdentical(t *testing.T) {
 	requireShm(t)
 	for _, bin := range []string{exampleBin, faultyBin} {
 		p := openT(t, Config{Path: bin})
-		if !ringsDoorbell(p) {
-			t.Fatalf("%s: the doorbell is not in use", bin)
+		if !ringsDoorbell(p) || !p.Transport().Doorbell {
+			t.Fatalf("%s: the doorbell is not in use (Transport %+v)", bin, p.Transport())
 		}
 		n := 18000
 		if bin == faultyBin {
@@ -49,6 +49,9 @@ func TestDoorbellBitIdentical(t *testing.T) {
 			t.Fatal(err)
 		}
 		p.useDoorbell(false)
+		if p.Transport().Doorbell {
+			t.Errorf("%s: Transport reports the doorbell after useDoorbell(false)", bin)
+		}
 		rpc, err := p.Predict(context.Background(), x)
 		if err != nil {
 			t.Fatal(err)
@@ -202,7 +205,7 @@ func TestDoorbellRefused(t *testing.T) {
 	defer func(fd uint32) { bellFD = fd }(bellFD)
 	bellFD = 9 // nothing there
 	p := openT(t, Config{Path: exampleBin})
-	if ringsDoorbell(p) || !p.SharedMemory() {
+	if ringsDoorbell(p) || p.Transport().Doorbell || !p.SharedMemory() {
 		t.Fatalf("doorbell %v, shared memory %v: want the region without the doorbell", ringsDoorbell(p), p.SharedMemory())
 	}
 	if _, err := p.Predict(context.Background(), signals(2, 18000, false)); err != nil {

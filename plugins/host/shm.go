@@ -331,6 +331,9 @@ type Transport struct {
 	// SharedMemory is true when its calls use the region, as
 	// Plugin.SharedMemory reports.
 	SharedMemory bool
+	// Doorbell is true when its Predict calls go over the doorbell socket
+	// rather than gRPC (with SharedMemory; see plugins/proto doorbell_fd).
+	Doorbell bool
 	// Fallback says why a process that declares the capability sends
 	// samples in the messages; empty when it uses the region or does not
 	// declare it.
@@ -356,13 +359,14 @@ func (p *Plugin) Transport() Transport {
 	if r := inst.shm; r != nil {
 		r.mu.Lock()
 		t.SharedMemory = r.usable
+		t.Doorbell = r.usable && r.doorbell && !p.noBell.Load()
 		if !r.usable {
 			t.Fallback = r.why
 		}
 		r.mu.Unlock()
 	}
 	if t.SharedMemory && p.noShm.Load() {
-		t.SharedMemory, t.Fallback = false, "forbidden by UseSharedMemory(false)"
+		t.SharedMemory, t.Doorbell, t.Fallback = false, false, "forbidden by UseSharedMemory(false)"
 	}
 	return t
 }
