@@ -59,9 +59,10 @@ type Plugin struct {
 	// starting one.
 	reattach *plugin.ReattachConfig
 
-	sem   chan struct{} // holds one token per call in flight (capacity 1)
-	busy  atomic.Bool
-	noShm atomic.Bool // UseSharedMemory(false)
+	sem    chan struct{} // holds one token per call in flight (capacity 1)
+	busy   atomic.Bool
+	noShm  atomic.Bool // UseSharedMemory(false)
+	noBell atomic.Bool // useDoorbell(false)
 
 	mu       sync.Mutex
 	inst     *instance // nil when dead; restarted by the next call
@@ -179,6 +180,8 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 		if shm, err = newRegion(p.cfg.Name); err != nil {
 			p.log.Warn("no shared-memory region; samples travel in the messages", "error", err)
 			shm, noRegion = nil, "the host could not create the region: "+err.Error()
+		} else if err := shm.addDoorbell(); err != nil {
+			p.log.Warn("no doorbell; Predict calls stay on gRPC", "error", err)
 		}
 	}
 	cc := &plugin.ClientConfig{
@@ -189,8 +192,16 @@ func (p *Plugin) start(ctx context.Context) (*instance, *pluginpb.DescribeRespon
 			real.Env = append(cmd.Env, p.cfg.Env...)
 			if shm != nil {
 				real.ExtraFiles = []*os.File{shm.file} // wire.ShmFD in the plugin
+				if shm.bellPeer != nil {
+					real.ExtraFiles = append(real.ExtraFiles, shm.bellPeer) // wire.DoorbellFD
+				}
 			}
 			r, err := newProcRunner(real, p.cfg.Name, p.log)
+			if err == nil && shm != nil && shm.bellPeer != nil {
+				// Closed once the process has started, so that its exit
+				// ends the host's reads with EOF.
+				r.childEnds = append(r.childEnds, shm.bellPeer)
+			}
 			run = r
 			return r, err
 		},
@@ -600,17 +611,25 @@ func (p *Plugin) Predict(ctx context.Context, signals [][]float64) ([][]float64,
 	for _, b := range batches(len(signals), p.info.MaxBatch) {
 		chunk := signals[b[0]:b[1]]
 		var resp *pluginpb.PredictResponse
+		var bellErr error
 		err := p.do(ctx, "predict", func(ctx context.Context, inst *instance) error {
 			q := p.pack(ctx, inst, chunk)
 			defer q.done()
 			p.predictCalls.Add(1)
 			p.predictSignals.Add(int64(len(chunk)))
 			var err error
+			if q.r != nil && q.r.doorbell && !p.noBell.Load() && len(chunk) <= wire.MaxDoorbellSignals {
+				resp, bellErr, err = p.ring(ctx, q)
+				return err
+			}
 			resp, err = inst.rpc.Predict(ctx, &pluginpb.PredictRequest{Signals: q.signals})
 			return err
 		})
 		if err != nil {
 			return nil, err
+		}
+		if bellErr != nil {
+			return nil, p.answerError("predict", "%v", bellErr)
 		}
 		scores, err := p.checkScores("predict", resp.GetScores(), len(chunk), b[0])
 		if err != nil {

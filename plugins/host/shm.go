@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"slices"
 	"sync"
@@ -32,6 +33,9 @@ var maxShmArea = 1 << 30
 // the plugin's mapping fail.
 var shmFD uint32 = wire.ShmFD
 
+// bellFD is the doorbell descriptor number MapRegion names.
+var bellFD uint32 = wire.DoorbellFD
+
 // region is the host's side of one plugin instance's shared-memory region
 // (see plugins/proto MapRegion). Its memory is only touched with mu held;
 // a call holds mu from packing its request until it has copied the answer
@@ -44,6 +48,18 @@ type region struct {
 	answer int      // offset of the answer area; the request area is [ShmHeader, answer)
 	usable bool     // the plugin mapped mem, and no abandoned call may still use it
 	why    string   // why it stopped being usable, once it was
+
+	// The doorbell (plugins/internal/wire doorbell.go): Predict calls
+	// whose signals are in the region go over bell instead of gRPC once
+	// the plugin answered MapRegion with doorbell true. A call uses it
+	// only with mu held and the region usable, so an abandoned call (which
+	// retires the region) also ends its use until the restart.
+	bell     net.Conn // the host's end; nil without a doorbell
+	bellPeer *os.File // the plugin's end, inherited as wire.DoorbellFD; closed once the process started
+	doorbell bool     // the plugin serves Predict on bell
+	bellID   uint64   // the last call id sent
+	bellIn   []byte   // reply buffer, reused
+	bellOut  []byte   // request buffer, reused
 }
 
 func newRegion(name string) (*region, error) {
@@ -52,6 +68,23 @@ func newRegion(name string) (*region, error) {
 		return nil, err
 	}
 	return &region{file: f}, nil
+}
+
+// addDoorbell creates the doorbell socket pair; without it, Predict stays
+// on gRPC.
+func (r *region) addDoorbell() error {
+	hf, pf, err := wire.NewDoorbell()
+	if err != nil {
+		return err
+	}
+	c, err := net.FileConn(hf)
+	hf.Close()
+	if err != nil {
+		pf.Close()
+		return fmt.Errorf("doorbell: %w", err)
+	}
+	r.bell, r.bellPeer = c, pf
+	return nil
 }
 
 // close unmaps the region and closes the host's descriptor.
@@ -67,6 +100,12 @@ func (r *region) close() {
 	if r.file != nil {
 		r.file.Close()
 		r.file = nil
+	}
+	r.doorbell = false
+	if r.bell != nil {
+		r.bell.Close()
+		r.bellPeer.Close() // closed already once the process started
+		r.bell, r.bellPeer = nil, nil
 	}
 }
 
@@ -146,11 +185,16 @@ func (p *Plugin) mapRegion(ctx context.Context, rpc pluginpb.ClassifierClient, r
 	token := make([]byte, wire.ShmTokenLen)
 	_, _ = rand.Read(token) // never fails (crypto/rand)
 	copy(mem, token)
-	if _, err := rpc.MapRegion(ctx, &pluginpb.MapRegionRequest{
-		Fd: shmFD, Size: uint64(size), Token: token, AnswerOffset: uint64(r.answer)}); err != nil {
+	req := &pluginpb.MapRegionRequest{Fd: shmFD, Size: uint64(size), Token: token, AnswerOffset: uint64(r.answer)}
+	if r.bell != nil {
+		req.DoorbellFd = bellFD
+	}
+	resp, err := rpc.MapRegion(ctx, req)
+	if err != nil {
 		return fmt.Errorf("plugin MapRegion: %w", err)
 	}
 	r.usable = true
+	r.doorbell = r.bell != nil && resp.GetDoorbell()
 	return nil
 }
 
@@ -287,6 +331,9 @@ type Transport struct {
 	// SharedMemory is true when its calls use the region, as
 	// Plugin.SharedMemory reports.
 	SharedMemory bool
+	// Doorbell is true when its Predict calls go over the doorbell socket
+	// rather than gRPC (with SharedMemory; see plugins/proto doorbell_fd).
+	Doorbell bool
 	// Fallback says why a process that declares the capability sends
 	// samples in the messages; empty when it uses the region or does not
 	// declare it.
@@ -312,13 +359,14 @@ func (p *Plugin) Transport() Transport {
 	if r := inst.shm; r != nil {
 		r.mu.Lock()
 		t.SharedMemory = r.usable
+		t.Doorbell = r.usable && r.doorbell && !p.noBell.Load()
 		if !r.usable {
 			t.Fallback = r.why
 		}
 		r.mu.Unlock()
 	}
 	if t.SharedMemory && p.noShm.Load() {
-		t.SharedMemory, t.Fallback = false, "forbidden by UseSharedMemory(false)"
+		t.SharedMemory, t.Doorbell, t.Fallback = false, false, "forbidden by UseSharedMemory(false)"
 	}
 	return t
 }

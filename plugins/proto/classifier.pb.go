@@ -709,7 +709,13 @@ type MapRegionRequest struct {
 	Token []byte `protobuf:"bytes,3,opt,name=token,proto3" json:"token,omitempty"`
 	// answer_offset is where the area for answers (gradients) starts; it
 	// runs to size. Requests only point below it.
-	AnswerOffset  uint64 `protobuf:"varint,4,opt,name=answer_offset,json=answerOffset,proto3" json:"answer_offset,omitempty"`
+	AnswerOffset uint64 `protobuf:"varint,4,opt,name=answer_offset,json=answerOffset,proto3" json:"answer_offset,omitempty"`
+	// doorbell_fd, when not 0, is a second inherited descriptor (on Linux a
+	// stream unix socket, e.g. 4) over which the host may send Predict calls
+	// whose signals are all in the region, as small binary frames instead of
+	// RPCs (plugins/internal/wire doorbell.go has the format). A plugin that
+	// does not know it ignores it and answers doorbell false.
+	DoorbellFd    uint32 `protobuf:"varint,5,opt,name=doorbell_fd,json=doorbellFd,proto3" json:"doorbell_fd,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -772,8 +778,19 @@ func (x *MapRegionRequest) GetAnswerOffset() uint64 {
 	return 0
 }
 
+func (x *MapRegionRequest) GetDoorbellFd() uint32 {
+	if x != nil {
+		return x.DoorbellFd
+	}
+	return 0
+}
+
 type MapRegionResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// doorbell is true when the plugin serves Predict on doorbell_fd; the
+	// host then may send Predict calls there. False (or a plugin that does
+	// not know the field): every call stays an RPC.
+	Doorbell      bool `protobuf:"varint,1,opt,name=doorbell,proto3" json:"doorbell,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -806,6 +823,13 @@ func (x *MapRegionResponse) ProtoReflect() protoreflect.Message {
 // Deprecated: Use MapRegionResponse.ProtoReflect.Descriptor instead.
 func (*MapRegionResponse) Descriptor() ([]byte, []int) {
 	return file_classifier_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *MapRegionResponse) GetDoorbell() bool {
+	if x != nil {
+		return x.Doorbell
+	}
+	return false
 }
 
 var File_classifier_proto protoreflect.FileDescriptor
@@ -851,13 +875,16 @@ const file_classifier_proto_rawDesc = "" +
 	"\x04loss\x18\x03 \x01(\x0e2\x19.ecgrobust.plugin.v1.LossR\x04loss\"\x87\x01\n" +
 	"\x15InputGradientResponse\x129\n" +
 	"\tgradients\x18\x01 \x03(\v2\x1b.ecgrobust.plugin.v1.SignalR\tgradients\x123\n" +
-	"\x06scores\x18\x02 \x03(\v2\x1b.ecgrobust.plugin.v1.ScoresR\x06scores\"q\n" +
+	"\x06scores\x18\x02 \x03(\v2\x1b.ecgrobust.plugin.v1.ScoresR\x06scores\"\x92\x01\n" +
 	"\x10MapRegionRequest\x12\x0e\n" +
 	"\x02fd\x18\x01 \x01(\rR\x02fd\x12\x12\n" +
 	"\x04size\x18\x02 \x01(\x04R\x04size\x12\x14\n" +
 	"\x05token\x18\x03 \x01(\fR\x05token\x12#\n" +
-	"\ranswer_offset\x18\x04 \x01(\x04R\fanswerOffset\"\x13\n" +
-	"\x11MapRegionResponse*\\\n" +
+	"\ranswer_offset\x18\x04 \x01(\x04R\fanswerOffset\x12\x1f\n" +
+	"\vdoorbell_fd\x18\x05 \x01(\rR\n" +
+	"doorbellFd\"/\n" +
+	"\x11MapRegionResponse\x12\x1a\n" +
+	"\bdoorbell\x18\x01 \x01(\bR\bdoorbell*\\\n" +
 	"\tScoreKind\x12\x1a\n" +
 	"\x16SCORE_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11SCORE_KIND_LOGITS\x10\x01\x12\x1c\n" +

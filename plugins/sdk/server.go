@@ -4,6 +4,7 @@ import (
 	"context"
 	"log"
 	"runtime/debug"
+	"sync"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -22,6 +23,9 @@ type server struct {
 	// gave up on may still run when the next one arrives.
 	sem chan struct{}
 	shm mapping
+	// bellOn is true once Predict is served on the doorbell socket.
+	bellMu sync.Mutex
+	bellOn bool
 }
 
 // acquire waits for the implementation to be free, or for ctx.

@@ -40,7 +40,8 @@ func (s *server) MapRegion(_ context.Context, req *pluginpb.MapRegionRequest) (*
 	s.shm.mem, s.shm.answer = mem, req.GetAnswerOffset()
 	s.shm.mu.Unlock()
 	_ = wire.UnmapShm(old)
-	return &pluginpb.MapRegionResponse{}, nil
+	bell := req.GetDoorbellFd() != 0 && s.startDoorbell(req.GetDoorbellFd())
+	return &pluginpb.MapRegionResponse{Doorbell: bell}, nil
 }
 
 // usesShm reports whether a request put any signal in the region.

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x10\x63lassifier.proto\x12\x13\x65\x63grobust.plugin.v1\"Q\n\x06Signal\x12\x0f\n\x07samples\x18\x01 \x01(\x0c\x12\x0e\n\x06length\x18\x02 \x01(\r\x12\x17\n\nshm_offset\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\r\n\x0b_shm_offset\"\x18\n\x06Scores\x12\x0e\n\x06values\x18\x01 \x03(\x02\"=\n\x0c\x43\x61pabilities\x12\x16\n\x0einput_gradient\x18\x01 \x01(\x08\x12\x15\n\rshared_memory\x18\x02 \x01(\x08\"+\n\x0f\x44\x65scribeRequest\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\"\xb1\x02\n\x10\x44\x65scribeResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0f\n\x07\x63lasses\x18\x03 \x03(\t\x12\x16\n\x0esample_rate_hz\x18\x04 \x01(\x01\x12\x17\n\x0fgain_adu_per_mv\x18\x05 \x01(\x01\x12\x12\n\nmin_length\x18\x06 \x01(\r\x12\x12\n\nmax_length\x18\x07 \x01(\r\x12\x11\n\tmax_batch\x18\x08 \x01(\r\x12.\n\x06scores\x18\t \x01(\x0e\x32\x1e.ecgrobust.plugin.v1.ScoreKind\x12\x37\n\x0c\x63\x61pabilities\x18\n \x01(\x0b\x32!.ecgrobust.plugin.v1.Capabilities\x12\x18\n\x10protocol_version\x18\x0b \x01(\r\">\n\x0ePredictRequest\x12,\n\x07signals\x18\x01 \x03(\x0b\x32\x1b.ecgrobust.plugin.v1.Signal\">\n\x0fPredictResponse\x12+\n\x06scores\x18\x01 \x03(\x0b\x32\x1b.ecgrobust.plugin.v1.Scores\"}\n\x14InputGradientRequest\x12,\n\x07signals\x18\x01 \x03(\x0b\x32\x1b.ecgrobust.plugin.v1.Signal\x12\x0e\n\x06labels\x18\x02 \x03(\r\x12\'\n\x04loss\x18\x03 \x01(\x0e\x32\x19.ecgrobust.plugin.v1.Loss\"t\n\x15InputGradientResponse\x12.\n\tgradients\x18\x01 \x03(\x0b\x32\x1b.ecgrobust.plugin.v1.Signal\x12+\n\x06scores\x18\x02 \x03(\x0b\x32\x1b.ecgrobust.plugin.v1.Scores\"R\n\x10MapRegionRequest\x12\n\n\x02\x66\x64\x18\x01 \x01(\r\x12\x0c\n\x04size\x18\x02 \x01(\x04\x12\r\n\x05token\x18\x03 \x01(\x0c\x12\x15\n\ranswer_offset\x18\x04 \x01(\x04\"\x13\n\x11MapRegionResponse*\\\n\tScoreKind\x12\x1a\n\x16SCORE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11SCORE_KIND_LOGITS\x10\x01\x12\x1c\n\x18SCORE_KIND_PROBABILITIES\x10\x02*K\n\x04Loss\x12\x14\n\x10LOSS_UNSPECIFIED\x10\x00\x12\x16\n\x12LOSS_CROSS_ENTROPY\x10\x01\x12\x15\n\x11LOSS_LOGIT_MARGIN\x10\x02\x32\xff\x02\n\nClassifier\x12W\n\x08\x44\x65scribe\x12$.ecgrobust.plugin.v1.DescribeRequest\x1a%.ecgrobust.plugin.v1.DescribeResponse\x12T\n\x07Predict\x12#.ecgrobust.plugin.v1.PredictRequest\x1a$.ecgrobust.plugin.v1.PredictResponse\x12\x66\n\rInputGradient\x12).ecgrobust.plugin.v1.InputGradientRequest\x1a*.ecgrobust.plugin.v1.InputGradientResponse\x12Z\n\tMapRegion\x12%.ecgrobust.plugin.v1.MapRegionRequest\x1a&.ecgrobust.plugin.v1.MapRegionResponseB7Z5github.com/ecgrobust/ecgrobust/plugins/proto;pluginpbb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x10\x63lassifier.proto\x12\x13\x65\x63grobust.plugin.v1\"Q\n\x06Signal\x12\x0f\n\x07samples\x18\x01 \x01(\x0c\x12\x0e\n\x06length\x18\x02 \x01(\r\x12\x17\n\nshm_offset\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\r\n\x0b_shm_offset\"\x18\n\x06Scores\x12\x0e\n\x06values\x18\x01 \x03(\x02\"=\n\x0c\x43\x61pabilities\x12\x16\n\x0einput_gradient\x18\x01 \x01(\x08\x12\x15\n\rshared_memory\x18\x02 \x01(\x08\"+\n\x0f\x44\x65scribeRequest\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\"\xb1\x02\n\x10\x44\x65scribeResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0f\n\x07\x63lasses\x18\x03 \x03(\t\x12\x16\n\x0esample_rate_hz\x18\x04 \x01(\x01\x12\x17\n\x0fgain_adu_per_mv\x18\x05 \x01(\x01\x12\x12\n\nmin_length\x18\x06 \x01(\r\x12\x12\n\nmax_length\x18\x07 \x01(\r\x12\x11\n\tmax_batch\x18\x08 \x01(\r\x12.\n\x06scores\x18\t \x01(\x0e\x32\x1e.ecgrobust.plugin.v1.ScoreKind\x12\x37\n\x0c\x63\x61pabilities\x18\n \x01(\x0b\x32!.ecgrobust.plugin.v1.Capabilities\x12\x18\n\x10protocol_version\x18\x0b \x01(\r\">\n\x0ePredictRequest\x12,\n\x07signals\x18\x01 \x03(\x0b\x32\x1b.ecgrobust.plugin.v1.Signal\">\n\x0fPredictResponse\x12+\n\x06scores\x18\x01 \x03(\x0b\x32\x1b.ecgrobust.plugin.v1.Scores\"}\n\x14InputGradientRequest\x12,\n\x07signals\x18\x01 \x03(\x0b\x32\x1b.ecgrobust.plugin.v1.Signal\x12\x0e\n\x06labels\x18\x02 \x03(\r\x12\'\n\x04loss\x18\x03 \x01(\x0e\x32\x19.ecgrobust.plugin.v1.Loss\"t\n\x15InputGradientResponse\x12.\n\tgradients\x18\x01 \x03(\x0b\x32\x1b.ecgrobust.plugin.v1.Signal\x12+\n\x06scores\x18\x02 \x03(\x0b\x32\x1b.ecgrobust.plugin.v1.Scores\"g\n\x10MapRegionRequest\x12\n\n\x02\x66\x64\x18\x01 \x01(\r\x12\x0c\n\x04size\x18\x02 \x01(\x04\x12\r\n\x05token\x18\x03 \x01(\x0c\x12\x15\n\ranswer_offset\x18\x04 \x01(\x04\x12\x13\n\x0b\x64oorbell_fd\x18\x05 \x01(\r\"%\n\x11MapRegionResponse\x12\x10\n\x08\x64oorbell\x18\x01 \x01(\x08*\\\n\tScoreKind\x12\x1a\n\x16SCORE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11SCORE_KIND_LOGITS\x10\x01\x12\x1c\n\x18SCORE_KIND_PROBABILITIES\x10\x02*K\n\x04Loss\x12\x14\n\x10LOSS_UNSPECIFIED\x10\x00\x12\x16\n\x12LOSS_CROSS_ENTROPY\x10\x01\x12\x15\n\x11LOSS_LOGIT_MARGIN\x10\x02\x32\xff\x02\n\nClassifier\x12W\n\x08\x44\x65scribe\x12$.ecgrobust.plugin.v1.DescribeRequest\x1a%.ecgrobust.plugin.v1.DescribeResponse\x12T\n\x07Predict\x12#.ecgrobust.plugin.v1.PredictRequest\x1a$.ecgrobust.plugin.v1.PredictResponse\x12\x66\n\rInputGradient\x12).ecgrobust.plugin.v1.InputGradientRequest\x1a*.ecgrobust.plugin.v1.InputGradientResponse\x12Z\n\tMapRegion\x12%.ecgrobust.plugin.v1.MapRegionRequest\x1a&.ecgrobust.plugin.v1.MapRegionResponseB7Z5github.com/ecgrobust/ecgrobust/plugins/proto;pluginpbb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'classifier_pb2', globals())
@@ -21,10 +21,10 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'Z5github.com/ecgrobust/ecgrobust/plugins/proto;pluginpb'
-  _SCOREKIND._serialized_start=1044
-  _SCOREKIND._serialized_end=1136
-  _LOSS._serialized_start=1138
-  _LOSS._serialized_end=1213
+  _SCOREKIND._serialized_start=1083
+  _SCOREKIND._serialized_end=1175
+  _LOSS._serialized_start=1177
+  _LOSS._serialized_end=1252
   _SIGNAL._serialized_start=41
   _SIGNAL._serialized_end=122
   _SCORES._serialized_start=124
@@ -44,9 +44,9 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _INPUTGRADIENTRESPONSE._serialized_start=821
   _INPUTGRADIENTRESPONSE._serialized_end=937
   _MAPREGIONREQUEST._serialized_start=939
-  _MAPREGIONREQUEST._serialized_end=1021
-  _MAPREGIONRESPONSE._serialized_start=1023
-  _MAPREGIONRESPONSE._serialized_end=1042
-  _CLASSIFIER._serialized_start=1216
-  _CLASSIFIER._serialized_end=1599
+  _MAPREGIONREQUEST._serialized_end=1042
+  _MAPREGIONRESPONSE._serialized_start=1044
+  _MAPREGIONRESPONSE._serialized_end=1081
+  _CLASSIFIER._serialized_start=1255
+  _CLASSIFIER._serialized_end=1638
 # @@protoc_insertion_point(module_scope)

@@ -73,3 +73,22 @@ func UnmapShm(b []byte) error {
 	}
 	return unix.Munmap(b)
 }
+
+// NewDoorbell creates a connected pair of stream unix sockets (both
+// close-on-exec): the host keeps the first, the plugin inherits the second
+// as DoorbellFD.
+func NewDoorbell() (host, plugin *os.File, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socketpair: %w", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "doorbell-host"), os.NewFile(uintptr(fds[1]), "doorbell-plugin"), nil
+}
+
+// IsSocket reports whether fd is an open socket, so that a descriptor
+// number named by the other process is checked before it is wrapped (and
+// its original closed).
+func IsSocket(fd int) bool {
+	var st unix.Stat_t
+	return unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK
+}

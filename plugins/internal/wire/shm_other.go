@@ -19,3 +19,9 @@ func MapShm(int, uint64) ([]byte, error) { return nil, ErrNoSharedMemory }
 
 // UnmapShm does nothing.
 func UnmapShm([]byte) error { return nil }
+
+// NewDoorbell returns ErrNoSharedMemory.
+func NewDoorbell() (host, plugin *os.File, err error) { return nil, nil, ErrNoSharedMemory }
+
+// IsSocket returns false.
+func IsSocket(int) bool { return false }
