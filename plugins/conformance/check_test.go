@@ -143,6 +143,7 @@ func TestCheckTransportStatus(t *testing.T) {
 		detail string
 	}{
 		{"in use", host.Transport{Declared: true, Offered: true, SharedMemory: true}, SharedMemory, Pass, "mapped the region"},
+		{"doorbell", host.Transport{Declared: true, Offered: true, SharedMemory: true, Doorbell: true}, SharedMemory, Pass, "Predict calls use the doorbell"},
 		{"not declared", host.Transport{}, BytesInMessages, Info, "does not declare"},
 		{"map failed", host.Transport{Declared: true, Offered: true, Fallback: "mapping the region failed: boom"}, BytesInMessages, Fail, "host fell back: mapping the region failed: boom"},
 		{"not offered", host.Transport{Declared: true, Fallback: "this system has no shared-memory transport (Linux only)"}, BytesInMessages, Info, "Linux only"},
@@ -150,7 +151,7 @@ func TestCheckTransportStatus(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tr, it := checkTransport(tt.in)
-			if tr.Mode != tt.mode || tr.Declared != tt.in.Declared || tr.Fallback != tt.in.Fallback {
+			if tr.Mode != tt.mode || tr.Declared != tt.in.Declared || tr.Fallback != tt.in.Fallback || tr.Doorbell != tt.in.Doorbell {
 				t.Errorf("transport %+v for %+v", tr, tt.in)
 			}
 			if it.Name != "transport" || it.Status != tt.status || !strings.Contains(it.Detail, tt.detail) || !strings.HasPrefix(it.Detail, tt.mode) {

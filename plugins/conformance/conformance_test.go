@@ -68,7 +68,7 @@ func TestCheckBinaryReport(t *testing.T) {
 			t.Errorf("%s: cosine %v, want ≥ 0.999 for an exact gradient", it.Name, it.Figure)
 		}
 	}
-	if r.Transport == nil || *r.Transport != (Transport{Mode: SharedMemory, Declared: true}) {
+	if r.Transport == nil || *r.Transport != (Transport{Mode: SharedMemory, Declared: true, Doorbell: true}) {
 		t.Errorf("transport %+v, want shared memory, declared", r.Transport)
 	}
 	for _, it := range r.Items {
@@ -92,7 +92,7 @@ func TestCheckBinaryReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(text.String(), "PASS: 12 passed, 0 failed") || !strings.Contains(text.String(), "example-go 1.0.0") ||
-		!strings.Contains(text.String(), "transport shared memory (declares capabilities.shared_memory)") ||
+		!strings.Contains(text.String(), "transport shared memory (declares capabilities.shared_memory, Predict over the doorbell)") ||
 		!strings.Contains(text.String(), "with bytes in messages (") {
 		t.Errorf("text report:\n%s", text.String())
 	}

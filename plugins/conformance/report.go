@@ -119,7 +119,11 @@ func (r Report) WriteText(w io.Writer) error {
 		if !t.Declared {
 			declared = "does not declare"
 		}
-		fmt.Fprintf(&b, "  transport %s (%s capabilities.shared_memory)\n", t.Mode, declared)
+		bell := ""
+		if t.Doorbell {
+			bell = ", Predict over the doorbell"
+		}
+		fmt.Fprintf(&b, "  transport %s (%s capabilities.shared_memory%s)\n", t.Mode, declared, bell)
 		if t.Fallback != "" {
 			fmt.Fprintf(&b, "  fallback: %s\n", t.Fallback)
 		}

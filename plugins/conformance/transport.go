@@ -26,6 +26,9 @@ type Transport struct {
 	Mode string `json:"mode"`
 	// Declared is true when the plugin declares capabilities.shared_memory.
 	Declared bool `json:"declared"`
+	// Doorbell is true when Predict calls skip gRPC and go over the
+	// doorbell socket the plugin accepted in MapRegion (SharedMemory only).
+	Doorbell bool `json:"doorbell"`
 	// Fallback says why a plugin that declares the capability got bytes in
 	// the messages.
 	Fallback string `json:"fallback,omitempty"`
@@ -47,8 +50,12 @@ func checkTransport(t host.Transport) (Transport, Item) {
 	const name = "transport"
 	switch {
 	case t.SharedMemory:
-		return Transport{Mode: SharedMemory, Declared: true},
-			Item{Name: name, Status: Pass, Detail: SharedMemory + ": the plugin declares capabilities.shared_memory and mapped the region"}
+		detail := SharedMemory + ": the plugin declares capabilities.shared_memory and mapped the region"
+		if t.Doorbell {
+			detail += "; Predict calls use the doorbell"
+		}
+		return Transport{Mode: SharedMemory, Declared: true, Doorbell: t.Doorbell},
+			Item{Name: name, Status: Pass, Detail: detail}
 	case !t.Declared:
 		return Transport{Mode: BytesInMessages},
 			Item{Name: name, Status: Info, Detail: BytesInMessages + ": the plugin does not declare capabilities.shared_memory"}
