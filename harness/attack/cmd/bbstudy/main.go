@@ -44,6 +44,7 @@ func main() {
 		stepUV     = flag.Float64("step", 1, "step α in µV")
 		margin     = flag.Bool("margin", false, "ascend the logit margin instead of cross-entropy")
 		wbOnly     = flag.Bool("wb-only", false, "attack black-box only the records white-box SAP flipped (success then counts out of those)")
+		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
 	)
 	flag.Parse()
 	ctx := context.Background()
@@ -120,6 +121,17 @@ func main() {
 		sap.Loss = model.LogitMargin
 	}
 	estimates := *pgdSteps + *sapSteps
+	if *hunt > 0 {
+		for _, bs := range strings.Split(*budgets, ",") {
+			b, err := strconv.Atoi(bs)
+			if err != nil {
+				log.Fatal(err)
+			}
+			s, mq := signHunt(ctx, clf, items(), 10, b, *hunt)
+			fmt.Printf("| sign search (blocks ≥ %d samples) | – | – | – | %d | %d/%d | %.0f %% | %.0f |\n", *hunt, b, s, len(keep), 100*float64(s)/float64(max(ws, 1)), mq)
+		}
+		return
+	}
 	fmt.Printf("| gradient | directions q | downsample | momentum | budget | success | of white-box | mean queries |\n|---|---|---|---|---|---|---|---|\n")
 	fmt.Printf("| white-box | – | – | – | – | %d/%d | 100 %% | %.0f |\n", ws, len(wb), wq)
 	for _, ms := range strings.Split(*momentum, ",") {
