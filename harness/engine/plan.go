@@ -39,7 +39,7 @@ func (p *plan) applies(label string) bool {
 }
 
 // Finite-difference settings the spec does not expose, chosen by the
-// black-box study in BENCHMARKS.md (harness/attack/cmd/bbstudy): probe
+// black-box study in BENCHMARKS.md (cmd/bbstudy): probe
 // directions drawn at 1/8 resolution, and successive estimates averaged
 // with momentum 0.8.
 const (

@@ -6,7 +6,7 @@
 // developer tool for BENCHMARKS.md; the same study on the reference CNN
 // runs through `ecgrobust run` with the specs in harness/attack/testdata.
 //
-//	go run ./harness/attack/cmd/bbstudy -records 40 -budgets 500,1000,2000,5000
+//	go run ./cmd/bbstudy -records 40 -budgets 500,1000,2000,5000
 package main
 
 import (
