@@ -11,10 +11,11 @@ import (
 // hunt is one record's state in signHunt.
 type hunt struct {
 	it      attack.Item
-	s       []float64 // sign of θ per sample of the recorded span (±1)
-	margin  float64   // logit margin z_y − max_{j≠y} z_j at the current s
-	level   int       // blocks of the current level: 2^level
-	block   int       // next block to flip at this level
+	smooth  *attack.Smoother // S at the record's rate
+	s       []float64        // sign of θ per sample of the recorded span (±1)
+	margin  float64          // logit margin z_y − max_{j≠y} z_j at the current s
+	level   int              // blocks of the current level: 2^level
+	block   int              // next block to flip at this level
 	queries int
 	done    bool
 	success bool
@@ -40,7 +41,7 @@ func signHunt(ctx context.Context, clf model.Classifier, items []attack.Item, ep
 		for t := vs.Start; t < vs.End; t++ {
 			theta[t] = eps * s[t-vs.Start]
 		}
-		d := attack.DefaultSmoother(r.Signal.Rate).Apply(nil, theta)
+		d := h.smooth.Apply(nil, theta)
 		y := append([]float64(nil), x...)
 		for t := vs.Start; t < vs.End; t++ {
 			y[t] += d[t]
@@ -83,7 +84,7 @@ func signHunt(ctx context.Context, clf model.Classifier, items []attack.Item, ep
 		for t := range s {
 			s[t] = 1
 		}
-		hs[i] = &hunt{it: it, s: s}
+		hs[i] = &hunt{it: it, smooth: attack.DefaultSmoother(it.Record.Signal.Rate), s: s}
 		active = append(active, hs[i])
 		props = append(props, s)
 	}
