@@ -57,10 +57,13 @@ func BenchmarkPredictRoundTrip(b *testing.B) {
 // process with the same model behind the plugin boundary. The two calls
 // alternate within each iteration, so load drift on a shared machine hits
 // both alike; the reported metrics are medians over iterations:
-// inproc-ms, plugin-ms and overhead-% = (plugin − inproc) / inproc. taps
-// sets the model's work (FIR taps per sample).
+// inproc-ms, plugin-ms, overhead-% = (plugin − inproc) / inproc,
+// paired-% (the median of that ratio per iteration, whose two calls are
+// milliseconds apart: less sensitive to the machine's speed drifting) and
+// extra-µs/call = plugin − inproc. taps sets the model's work (FIR taps
+// per sample).
 func BenchmarkOverhead(b *testing.B) {
-	for _, c := range []struct{ batch, taps int }{{1, 300}, {8, 40}, {64, 8}, {64, 64}} {
+	for _, c := range []struct{ batch, taps int }{{1, 300}, {1, 1000}, {8, 40}, {64, 8}, {64, 64}} {
 		x := signals(c.batch, 18000, false)
 		x32 := make([][]float32, len(x))
 		for i, s := range x {
@@ -95,6 +98,12 @@ func BenchmarkOverhead(b *testing.B) {
 			b.ReportMetric(mi, "inproc-ms")
 			b.ReportMetric(mo, "plugin-ms")
 			b.ReportMetric(100*(mo-mi)/mi, "overhead-%")
+			rel := make([]float64, len(in))
+			for i := range in {
+				rel[i] = (out[i] - in[i]) / in[i]
+			}
+			b.ReportMetric(100*median(rel), "paired-%")
+			b.ReportMetric(1000*(mo-mi), "extra-µs/call")
 			// CPU time (host + plugin process) is less sensitive to other
 			// load on the machine than wall time.
 			b.ReportMetric(100*float64(cpuOut-cpuIn)/float64(cpuIn), "cpu-overhead-%")
