@@ -111,6 +111,46 @@ func BenchmarkOverhead(b *testing.B) {
 	}
 }
 
+// BenchmarkOverheadBackToBack is BenchmarkOverhead's batch=1/taps=300
+// case with the calls made as an attack makes them: each iteration runs
+// a block of 8 in-process calls, then 8 plugin calls back to back, so the
+// plugin is idle only between blocks, not for the length of an
+// in-process call before every one of its calls. paired-% is the median
+// of the blocks' ratios of mean call times.
+func BenchmarkOverheadBackToBack(b *testing.B) {
+	const block = 8
+	x := signals(1, 18000, false)
+	x32 := [][]float32{make([]float32, len(x[0]))}
+	for j, v := range x[0] {
+		x32[0][j] = float32(v)
+	}
+	m := &fixture.Model{Mode: fixture.Slow, Work: 300}
+	p := benchPlugin(b, Config{Path: faultyBin, Args: []string{"-mode=slow", "-work=300"}})
+	var in, out, rel []float64
+	for b.Loop() {
+		start := time.Now()
+		for range block {
+			if _, err := m.Predict(context.Background(), x32); err != nil {
+				b.Fatal(err)
+			}
+		}
+		mid := time.Now()
+		for range block {
+			if _, err := p.Predict(context.Background(), x); err != nil {
+				b.Fatal(err)
+			}
+		}
+		ti, to := float64(mid.Sub(start))/1e6/block, float64(time.Since(mid))/1e6/block
+		in, out, rel = append(in, ti), append(out, to), append(rel, (to-ti)/ti)
+	}
+	mi, mo := median(in), median(out)
+	b.ReportMetric(mi, "inproc-ms")
+	b.ReportMetric(mo, "plugin-ms")
+	b.ReportMetric(100*(mo-mi)/mi, "overhead-%")
+	b.ReportMetric(100*median(rel), "paired-%")
+	b.ReportMetric(1000*(mo-mi), "extra-µs/call")
+}
+
 func median(v []float64) float64 {
 	s := slices.Clone(v)
 	slices.Sort(s)
