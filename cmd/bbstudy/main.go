@@ -44,6 +44,8 @@ func main() {
 		stepUV     = flag.Float64("step", 1, "step α in µV")
 		margin     = flag.Bool("margin", false, "ascend the logit margin instead of cross-entropy")
 		wbOnly     = flag.Bool("wb-only", false, "attack black-box only the records white-box SAP flipped (success then counts out of those)")
+		project    = flag.String("project", "", "instead of black-box SAP, run white-box SAP with gradients projected as finite differences at these downsamples would see them (comma-separated; see projected)")
+		surrogate  = flag.String("surrogate", "", "weights file of a second CNN: print gradient cosines with it, then run white-box SAP on the target with its gradients (a transfer attack)")
 		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
 	)
 	flag.Parse()
@@ -121,6 +123,41 @@ func main() {
 		sap.Loss = model.LogitMargin
 	}
 	estimates := *pgdSteps + *sapSteps
+	if *surrogate != "" {
+		sm, err := loadModel(*surrogate)
+		if err != nil {
+			log.Fatal(err)
+		}
+		cosines(ctx, clf.(model.Gradienter), sm, items())
+		out, err := sap.Attack(ctx, attack.NewOracle(transfer{Classifier: clf, surrogate: sm}, attack.WhiteBox{}, items(), 0))
+		if err != nil {
+			log.Fatal(err)
+		}
+		s, mq := count(out)
+		fmt.Printf("| transfer from %s | %d/%d | %.0f %% of white-box | %.0f |\n", *surrogate, s, len(out), 100*float64(s)/float64(max(ws, 1)), mq)
+		return
+	}
+	if *project != "" {
+		for _, ds := range strings.Split(*project, ",") {
+			pc := projected{Classifier: clf, s: attack.DefaultSmoother(300), beat: ds == "beat"}
+			d, err := strconv.Atoi(ds)
+			if err != nil && !pc.beat {
+				log.Fatal(err)
+			}
+			pc.r = d
+			var c model.Classifier = pc
+			if d == 0 && !pc.beat {
+				c = clf // 0: the model's own gradients, with the flags' attack
+			}
+			out, err := sap.Attack(ctx, attack.NewOracle(c, attack.WhiteBox{}, items(), 0))
+			if err != nil {
+				log.Fatal(err)
+			}
+			s, mq := count(out)
+			fmt.Printf("| white-box, projected at downsample %s | %d/%d | %.0f %% of white-box | %.0f |\n", ds, s, len(out), 100*float64(s)/float64(max(ws, 1)), mq)
+		}
+		return
+	}
 	if *hunt > 0 {
 		for _, bs := range strings.Split(*budgets, ",") {
 			b, err := strconv.Atoi(bs)

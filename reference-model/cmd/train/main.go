@@ -38,6 +38,7 @@ func main() {
 type options struct {
 	data, ckpt, out string
 	epochs, workers int
+	seed            uint64
 	holdout         int
 	finish          bool
 }
@@ -48,6 +49,7 @@ func run() error {
 	flag.StringVar(&o.ckpt, "ckpt", "reference-model/weights/checkpoints/train.ckpt", "checkpoint to resume from and write after every epoch")
 	flag.StringVar(&o.out, "out", "reference-model/weights", "directory for reference.ecgw, training.json and metrics.json")
 	flag.IntVar(&o.epochs, "epochs", 0, "total epochs (0: the configuration's)")
+	flag.Uint64Var(&o.seed, "seed", 0, "seed of a new run (0: the configuration's, 2017); a resumed run keeps its checkpoint's")
 	flag.IntVar(&o.workers, "workers", 0, "goroutines per batch (0: GOMAXPROCS); does not change the result")
 	flag.IntVar(&o.holdout, "holdout", 700, "train records held out for model selection")
 	flag.BoolVar(&o.finish, "finish", false, "skip training: write the selected weights and test metrics from the checkpoint")
@@ -105,7 +107,11 @@ func loadOrInit(o options) (*cnn.Trainer, error) {
 	f, err := os.Open(o.ckpt)
 	if errors.Is(err, fs.ErrNotExist) {
 		slog.Info("no checkpoint: starting from the seed", "ckpt", o.ckpt)
-		return cnn.NewTrainer(cnn.DefaultTrainConfig(), o.workers)
+		cfg := cnn.DefaultTrainConfig()
+		if o.seed != 0 {
+			cfg.Seed = o.seed
+		}
+		return cnn.NewTrainer(cfg, o.workers)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open checkpoint: %w", err)
