@@ -6,7 +6,11 @@
 // developer tool for BENCHMARKS.md; the same study on the reference CNN
 // runs through `ecgrobust run` with the specs in harness/attack/testdata.
 //
+// Diagnostics: -project D bounds what the estimator could reach with
+// unlimited queries; -surrogate W measures a transfer prior.
+//
 //	go run ./cmd/bbstudy -records 40 -budgets 500,1000,2000,5000
+//	go run ./cmd/bbstudy -reference ../shared/data -project 0,1,8
 package main
 
 import (
