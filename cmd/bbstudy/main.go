@@ -127,38 +127,41 @@ func main() {
 		sap.Loss = model.LogitMargin
 	}
 	estimates := *pgdSteps + *sapSteps
+	// whiteBox runs the flags' SAP with c's own gradients and prints a row.
+	whiteBox := func(label string, c model.Classifier) {
+		out, err := sap.Attack(ctx, attack.NewOracle(c, attack.WhiteBox{}, items(), 0))
+		if err != nil {
+			log.Fatal(err)
+		}
+		s, mq := count(out)
+		fmt.Printf("| %s | %d/%d | %.0f %% of white-box | %.0f |\n", label, s, len(out), 100*float64(s)/float64(max(ws, 1)), mq)
+	}
 	if *surrogate != "" {
 		sm, err := loadModel(*surrogate)
 		if err != nil {
 			log.Fatal(err)
 		}
 		cosines(ctx, clf.(model.Gradienter), sm, items())
-		out, err := sap.Attack(ctx, attack.NewOracle(transfer{Classifier: clf, surrogate: sm}, attack.WhiteBox{}, items(), 0))
-		if err != nil {
-			log.Fatal(err)
-		}
-		s, mq := count(out)
-		fmt.Printf("| transfer from %s | %d/%d | %.0f %% of white-box | %.0f |\n", *surrogate, s, len(out), 100*float64(s)/float64(max(ws, 1)), mq)
+		whiteBox("transfer from "+*surrogate, transfer{Classifier: clf, surrogate: sm})
 		return
 	}
 	if *project != "" {
 		for _, ds := range strings.Split(*project, ",") {
-			pc := projected{Classifier: clf, s: attack.DefaultSmoother(300), beat: ds == "beat"}
-			d, err := strconv.Atoi(ds)
-			if err != nil && !pc.beat {
+			pc := projected{Classifier: clf, s: attack.DefaultSmoother(300)}
+			var c model.Classifier
+			switch d, err := strconv.Atoi(ds); {
+			case ds == "beat":
+				pc.beat = true
+				c = pc
+			case err != nil:
 				log.Fatal(err)
+			case d == 0:
+				c = clf // the model's own gradients, with the flags' attack
+			default:
+				pc.r = d
+				c = pc
 			}
-			pc.r = d
-			var c model.Classifier = pc
-			if d == 0 && !pc.beat {
-				c = clf // 0: the model's own gradients, with the flags' attack
-			}
-			out, err := sap.Attack(ctx, attack.NewOracle(c, attack.WhiteBox{}, items(), 0))
-			if err != nil {
-				log.Fatal(err)
-			}
-			s, mq := count(out)
-			fmt.Printf("| white-box, projected at downsample %s | %d/%d | %.0f %% of white-box | %.0f |\n", ds, s, len(out), 100*float64(s)/float64(max(ws, 1)), mq)
+			whiteBox("white-box, projected at downsample "+ds, c)
 		}
 		return
 	}

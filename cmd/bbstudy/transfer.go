@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
+	"log"
 	"os"
+
+	"gonum.org/v1/gonum/floats"
 
 	"github.com/ecgrobust/ecgrobust/harness/attack"
 	"github.com/ecgrobust/ecgrobust/harness/model"
@@ -53,20 +55,14 @@ func cosines(ctx context.Context, target, surrogate model.Gradienter, items []at
 		x := [][]float64{it.Record.Signal.Samples}
 		gt, _, err := target.InputGradient(ctx, x, []int{it.Label}, model.CrossEntropy)
 		if err != nil {
-			panic(err)
+			log.Fatal(err)
 		}
 		gs, _, err := surrogate.InputGradient(ctx, x, []int{it.Label}, model.CrossEntropy)
 		if err != nil {
-			panic(err)
+			log.Fatal(err)
 		}
 		a, b := s.Apply(nil, gt[0]), s.Apply(nil, gs[0])
-		var ab, aa, bb float64
-		for t := range a {
-			ab += a[t] * b[t]
-			aa += a[t] * a[t]
-			bb += b[t] * b[t]
-		}
-		c := ab / math.Sqrt(aa*bb)
+		c := floats.Dot(a, b) / (floats.Norm(a, 2) * floats.Norm(b, 2))
 		sum += c
 		fmt.Printf("%s %.3f\n", it.Record.ID, c)
 	}
