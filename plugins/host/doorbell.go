@@ -25,11 +25,11 @@ import (
 // this process: the stream may be out of step.
 func (p *Plugin) ring(ctx context.Context, q request) (resp *pluginpb.PredictResponse, bad, err error) {
 	r := q.r
-	offsets := make([]uint64, len(q.signals))
-	lengths := make([]uint32, len(q.signals))
-	for i, s := range q.signals {
-		offsets[i], lengths[i] = s.GetShmOffset(), s.GetLength()
+	offsets, lengths := r.bellOffs[:0], r.bellLens[:0]
+	for _, s := range q.signals {
+		offsets, lengths = append(offsets, s.GetShmOffset()), append(lengths, s.GetLength())
 	}
+	r.bellOffs, r.bellLens = offsets, lengths
 	var timeout time.Duration
 	deadline, ok := ctx.Deadline()
 	if ok {

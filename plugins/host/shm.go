@@ -60,6 +60,8 @@ type region struct {
 	bellID   uint64   // the last call id sent
 	bellIn   []byte   // reply buffer, reused
 	bellOut  []byte   // request buffer, reused
+	bellOffs []uint64 // the request's signal offsets, reused
+	bellLens []uint32 // and lengths
 }
 
 func newRegion(name string) (*region, error) {
