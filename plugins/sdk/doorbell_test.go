@@ -20,22 +20,8 @@ func TestDoorbell(t *testing.T) {
 	if !wire.SharedMemorySupported {
 		t.Skip("no shared memory on this system")
 	}
-	const size = 3 * wire.ShmHeader
-	f, err := wire.NewShmFile("sdk-doorbell-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := wire.GrowShm(f, size); err != nil {
-		t.Fatal(err)
-	}
-	mem, err := wire.MapShm(int(f.Fd()), size)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wire.UnmapShm(mem)
-	token := []byte("0123456789abcdef")
-	copy(mem, token)
+	const size = testRegionSize
+	f, mem, token := testRegion(t, "sdk-doorbell-test")
 	hf, pf, err := wire.NewDoorbell()
 	if err != nil {
 		t.Fatal(err)

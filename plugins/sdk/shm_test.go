@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -19,22 +20,8 @@ func TestMapRegionToken(t *testing.T) {
 	if !wire.SharedMemorySupported {
 		t.Skip("no shared memory on this system")
 	}
-	const size = 3 * wire.ShmHeader
-	f, err := wire.NewShmFile("sdk-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := wire.GrowShm(f, size); err != nil {
-		t.Fatal(err)
-	}
-	host, err := wire.MapShm(int(f.Fd()), size)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wire.UnmapShm(host)
-	token := []byte("0123456789abcdef")
-	copy(host, token)
+	const size = testRegionSize
+	f, host, token := testRegion(t, "sdk-test")
 
 	s, _ := newServer(meanModel{})
 	req := func(tok []byte) *pluginpb.MapRegionRequest {
@@ -67,4 +54,30 @@ func TestMapRegionToken(t *testing.T) {
 	if got := resp.GetScores()[0].GetValues(); got[1] != 7 {
 		t.Errorf("scores of the signal in the region = %v, want [-7 7]", got)
 	}
+}
+
+// testRegionSize is the size of testRegion's region: a header, a request
+// area and an answer area from 2 × wire.ShmHeader.
+const testRegionSize = 3 * wire.ShmHeader
+
+// testRegion creates and maps a region of testRegionSize bytes, as a host
+// would, starting with a token; both are released when t ends.
+func testRegion(t *testing.T, name string) (f *os.File, mem, token []byte) {
+	t.Helper()
+	f, err := wire.NewShmFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	if err := wire.GrowShm(f, testRegionSize); err != nil {
+		t.Fatal(err)
+	}
+	mem, err = wire.MapShm(int(f.Fd()), testRegionSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { wire.UnmapShm(mem) })
+	token = []byte("0123456789abcdef")
+	copy(mem, token)
+	return f, mem, token
 }
