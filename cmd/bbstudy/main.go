@@ -50,6 +50,12 @@ func main() {
 		wbOnly     = flag.Bool("wb-only", false, "attack black-box only the records white-box SAP flipped (success then counts out of those)")
 		project    = flag.String("project", "", "instead of black-box SAP, run white-box SAP with gradients projected as finite differences at these downsamples would see them (comma-separated; see projected)")
 		surrogate  = flag.String("surrogate", "", "weights file of a second CNN: print gradient cosines with it, then run white-box SAP on the target with its gradients (a transfer attack)")
+		conc       = flag.Int("concentration", 0, "print how the smoothed gradient's energy is spread over time (QRS windows of ± this many samples) and stop")
+		simulate   = flag.Bool("simulate", false, "simulate the finite-difference rows with first-order probes of the model's own gradient (see simulated)")
+		adapt      = flag.Int("adapt", 0, "with -simulate: scale probes by the estimate's RMS over blocks of this many samples")
+		simCos     = flag.Float64("sim-cos", 0, "with -simulate: instead of probes, the exact projection plus noise at this cosine")
+		freeze     = flag.Bool("freeze", false, "with -simulate: keep each record's first estimate for every step")
+		square     = flag.Float64("square", 0, "with -signhunt B: Square-attack proposals instead, windows starting at this fraction of the record (see signHunt)")
 		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
 	)
 	flag.Parse()
@@ -108,6 +114,10 @@ func main() {
 		return succ, q / float64(len(out))
 	}
 	sap := attack.SAP{EarlyStop: true}
+	if *conc > 0 {
+		concentration(ctx, clf.(model.Gradienter), items(), *conc)
+		return
+	}
 	wb, err := sap.Attack(ctx, attack.NewOracle(clf, attack.WhiteBox{}, items(), 0))
 	if err != nil {
 		log.Fatal(err)
@@ -171,7 +181,7 @@ func main() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			s, mq := signHunt(ctx, clf, items(), 10, b, *hunt)
+			s, mq := signHunt(ctx, clf, items(), 10, b, *hunt, *square)
 			fmt.Printf("| sign search (blocks ≥ %d samples) | – | – | – | %d | %d/%d | %.0f %% | %.0f |\n", *hunt, b, s, len(keep), 100*float64(s)/float64(max(ws, 1)), mq)
 		}
 		return
@@ -200,12 +210,23 @@ func main() {
 					q = max(1, (b-1-2**first-1)/(estimates-1)/2-1)
 				}
 				fd := attack.FiniteDifference{Directions: q, Downsample: d, Momentum: mom, FirstDirections: *first, Decay: *decay}
-				out, err := sap.Attack(ctx, attack.NewOracle(clf, fd, items(), int64(b)))
+				o := attack.NewOracle(clf, fd, items(), int64(b))
+				var sim *simulated
+				if *simulate {
+					it := items()
+					sim = newSimulated(clf, it, d, q, *first, *decay, *adapt, *seed)
+					sim.cos, sim.freeze = *simCos, *freeze
+					o = attack.NewOracle(sim, attack.WhiteBox{}, it, 0)
+				}
+				out, err := sap.Attack(ctx, o)
 				if err != nil {
 					log.Fatal(err)
 				}
 				s, mq := count(out)
 				fmt.Printf("| finite-difference | %d | %d | %.2g | %d | %d/%d | %.0f %% | %.0f |\n", q, d, mom, b, s, len(out), 100*float64(s)/float64(max(ws, 1)), mq)
+				if sim != nil {
+					fmt.Printf("simulated: mean cosine of the first estimates with the exact projection %.3f\n", sim.meanCosine())
+				}
 			}
 		}
 	}
