@@ -56,6 +56,8 @@ func main() {
 		simCos     = flag.Float64("sim-cos", 0, "with -simulate: instead of probes, the exact projection plus noise at this cosine")
 		freeze     = flag.Bool("freeze", false, "with -simulate: keep each record's first estimate for every step")
 		square     = flag.Float64("square", 0, "with -signhunt B: Square-attack proposals instead, windows starting at this fraction of the record (see signHunt)")
+		search     = flag.String("search", "", "instead of finite differences, run attack.Search (Square-attack random search in SAP's set) with these minimum windows in samples (comma-separated)")
+		fraction   = flag.Float64("fraction", 0.05, "with -search: the initial window fraction")
 		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
 	)
 	flag.Parse()
@@ -172,6 +174,27 @@ func main() {
 				c = pc
 			}
 			whiteBox("white-box, projected at downsample "+ds, c)
+		}
+		return
+	}
+	if *search != "" {
+		for _, wstr := range strings.Split(*search, ",") {
+			w, err := strconv.Atoi(wstr)
+			if err != nil {
+				log.Fatal(err)
+			}
+			for _, bs := range strings.Split(*budgets, ",") {
+				b, err := strconv.Atoi(bs)
+				if err != nil {
+					log.Fatal(err)
+				}
+				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300)}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
+				if err != nil {
+					log.Fatal(err)
+				}
+				s, mq := count(out)
+				fmt.Printf("| search (windows ≥ %d samples, from %.3g of the record) | %d | %d/%d | %.0f %% of white-box | %.0f |\n", w, *fraction, b, s, len(out), 100*float64(s)/float64(max(ws, 1)), mq)
+			}
 		}
 		return
 	}

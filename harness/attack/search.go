@@ -1,0 +1,214 @@
+package attack
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/ecgrobust/ecgrobust/harness/model"
+)
+
+// Search is a black-box attack that needs no gradient, not even an
+// estimated one: the random search of the Square attack (Andriushchenko
+// et al. 2020, ECCV) in one dimension, inside the perturbation set of SAP
+// (with a Smoother) or of PGD (without one).
+//
+// The perturbation is S(ε·s), s ∈ {−1, +1} on the recorded span: with S
+// an average with non-negative weights summing to at most 1, it lies in
+// SAP's set {S(θ) : |θ| ≤ ε}; without S it is a vertex of PGD's L∞ box.
+// s starts as one random sign per MinWindow samples. Each iteration
+// proposes setting one window, at a random position, to one random sign
+// (the other sign if the window has it already), and keeps the proposal
+// when it lowers the logit margin of the true label (untargeted) or
+// raises the target's (targeted). The window covers a fraction p of the
+// span: p starts at InitialFraction and is halved after 0.1, 0.5, 2, 5,
+// 10, 20, 40, 60 and 80 % of the record's queries (the Square attack's
+// schedule), never below MinWindow samples.
+//
+// Every iteration is one Predict signal per item, batched across items;
+// an item stops at its first success, or when its query budget (the
+// Oracle's, or Queries when the Oracle has none) is spent. Draws come
+// from each item's Rand.
+type Search struct {
+	// EpsilonUV is ε in µV (default 10).
+	EpsilonUV float64
+	// MinWindow is the smallest window in samples at 300 Hz (default 16),
+	// scaled to each record's rate.
+	MinWindow int
+	// InitialFraction is the first windows' share of the span (default
+	// 0.05).
+	InitialFraction float64
+	// Queries is the per-item number of queries when the Oracle has no
+	// budget (default 5000).
+	Queries int
+	// Smoother is S; nil means none (PGD's set).
+	Smoother *Smoother
+}
+
+// WithDefaults returns s with zero fields set to the defaults.
+func (s Search) WithDefaults() Search {
+	if s.EpsilonUV == 0 {
+		s.EpsilonUV = 10
+	}
+	if s.MinWindow == 0 {
+		s.MinWindow = 16
+	}
+	if s.InitialFraction == 0 {
+		s.InitialFraction = 0.05
+	}
+	if s.Queries == 0 {
+		s.Queries = 5000
+	}
+	return s
+}
+
+// Validate reports nonsensical settings.
+func (s Search) Validate() error {
+	if !(s.EpsilonUV > 0) || s.MinWindow < 1 || !(s.InitialFraction > 0 && s.InitialFraction <= 1) || s.Queries < 1 {
+		return fmt.Errorf("attack: search needs ε > 0, a minimum window ≥ 1 sample, an initial fraction in (0, 1] and ≥ 1 query; got ε %v µV, window %d, fraction %v, queries %d",
+			s.EpsilonUV, s.MinWindow, s.InitialFraction, s.Queries)
+	}
+	return nil
+}
+
+// searchSchedule is the Square attack's: p halves after these thousandths
+// of the queries.
+var searchSchedule = []int64{1, 5, 20, 50, 100, 200, 400, 600, 800}
+
+// searchItem is one item's state.
+type searchItem struct {
+	start, end int       // recorded span
+	window     int       // least window, samples
+	eps        float64   // ε in adu
+	s, sNext   []float64 // signs on the span: accepted and proposed
+	theta      []float64 // ε·s on the whole signal (0 outside the span)
+	next       []float64 // the proposed signal
+	cur        []float64 // the accepted signal
+	value      float64   // attacker's objective at cur (higher is better)
+}
+
+// Attack runs the search on every item of o.
+func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
+	s = s.WithDefaults()
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	tr := newTrack(o)
+	total := o.budget
+	if total <= 0 {
+		total = int64(s.Queries)
+	}
+	st := make([]*searchItem, len(o.items))
+	idx := make([]int, 0, len(o.items))
+	signals := make([][]float64, 0, len(o.items))
+	for i, it := range o.items {
+		x := it.Record.Signal.Samples
+		vs := it.Record.ValidSpan()
+		w := max(1, int(math.Round(float64(s.MinWindow)*it.Record.Signal.Rate/300)))
+		si := &searchItem{start: vs.Start, end: vs.End, window: w, eps: it.Record.Signal.ADU(s.EpsilonUV),
+			s: make([]float64, vs.Len()), theta: make([]float64, len(x)), next: make([]float64, len(x))}
+		for t := range si.s {
+			if t%w == 0 {
+				si.s[t] = float64(1 - 2*it.Rand.IntN(2))
+			} else {
+				si.s[t] = si.s[t-1]
+			}
+		}
+		si.sNext = append([]float64(nil), si.s...)
+		s.signal(si, x, si.s)
+		st[i] = si
+		idx = append(idx, i)
+		signals = append(signals, si.next)
+	}
+	for len(idx) > 0 {
+		scores, err := o.Predict(ctx, idx, signals)
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range idx {
+			si, sc := st[i], scores[k]
+			if sc == nil {
+				continue // failed or out of budget: keeps its best state
+			}
+			label, dir := lossLabel(o.items[i], model.LogitMargin)
+			v := dir * Loss(sc, o.info.Scores, label, model.LogitMargin)
+			if tr.steps[i] == 0 || v > si.value {
+				si.value = v
+				si.s, si.sNext = si.sNext, si.s
+				si.cur, si.next = si.next, si.cur
+				tr.observe(i, si.cur, sc)
+			}
+			tr.steps[i]++
+			if succeeded(o.items[i], sc) {
+				tr.done[i] = true
+			}
+		}
+		idx, signals = idx[:0], signals[:0]
+		for i := range o.items {
+			if tr.done[i] || o.errs[i] != nil {
+				continue
+			}
+			if o.queries[i] >= total {
+				if o.budget <= 0 {
+					tr.done[i] = true // Queries spent; no budget error to report
+				} else {
+					o.Fail(i, ErrBudget)
+				}
+				continue
+			}
+			s.propose(st[i], o.items[i], o.queries[i], total)
+			if st[i].next == nil {
+				st[i].next = make([]float64, len(st[i].cur))
+			}
+			s.signal(st[i], o.items[i].Record.Signal.Samples, st[i].sNext)
+			idx = append(idx, i)
+			signals = append(signals, st[i].next)
+		}
+	}
+	return tr.finish(ctx, func(i int) []float64 { return st[i].cur })
+}
+
+// propose writes into si.sNext the accepted signs with one window set to
+// one sign.
+func (s Search) propose(si *searchItem, it Item, used, total int64) {
+	copy(si.sNext, si.s)
+	n := len(si.s)
+	if n == 0 {
+		return
+	}
+	p := s.InitialFraction
+	for _, at := range searchSchedule {
+		if used > at*total/1000 {
+			p /= 2
+		}
+	}
+	w := min(n, max(si.window, int(p*float64(n))))
+	lo := it.Rand.IntN(n - w + 1)
+	v := float64(1 - 2*it.Rand.IntN(2))
+	same := true
+	for _, x := range si.s[lo : lo+w] {
+		same = same && x == v
+	}
+	if same {
+		v = -v
+	}
+	for t := lo; t < lo+w; t++ {
+		si.sNext[t] = v
+	}
+}
+
+// signal writes x + S(ε·signs) on the span (x elsewhere) into si.next.
+func (s Search) signal(si *searchItem, x, signs []float64) {
+	for t, v := range signs {
+		si.theta[si.start+t] = si.eps * v
+	}
+	d := si.theta
+	if s.Smoother != nil {
+		d = s.Smoother.Apply(si.next, si.theta) // si.next as scratch
+	}
+	copy(si.next[:si.start], x[:si.start])
+	copy(si.next[si.end:], x[si.end:])
+	for t := si.start; t < si.end; t++ {
+		si.next[t] = x[t] + d[t]
+	}
+}

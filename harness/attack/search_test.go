@@ -1,0 +1,72 @@
+package attack_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/ecgrobust/ecgrobust/harness/attack"
+	"github.com/ecgrobust/ecgrobust/harness/model"
+	"github.com/ecgrobust/ecgrobust/harness/model/modeltest"
+)
+
+func TestSearch(t *testing.T) {
+	const budget = 400
+	s := attack.Search{Smoother: attack.DefaultSmoother(300)}
+	clf := model.NewCounting(blackBox{modeltest.Analytic{}})
+	out := run(t, s, clf, nil, items(t, 8, 3), budget)
+	checkBounds(t, items(t, 8, 3), out, 10)
+	var sum int64
+	for i, o := range out {
+		sum += o.Queries
+		if o.Queries > budget {
+			t.Errorf("item %d: %d queries over the budget %d", i, o.Queries, budget)
+		}
+		if o.Success == o.Exhausted {
+			t.Errorf("item %d: success %v and exhausted %v: the search stops at success or at the budget", i, o.Success, o.Exhausted)
+		}
+		if o.Success && o.Queries != int64(o.Steps) {
+			t.Errorf("item %d: %d queries for %d iterations; the search spends one per iteration", i, o.Queries, o.Steps)
+		}
+	}
+	if sum != clf.Queries() {
+		t.Errorf("outcomes count %d queries, the model saw %d", sum, clf.Queries())
+	}
+	if n := successes(out); n < 4 {
+		t.Errorf("the search flipped %d of 8 items within %d queries; want ≥ 4", n, budget)
+	}
+	again := run(t, s, modeltest.Analytic{}, nil, items(t, 8, 3), budget)
+	if !reflect.DeepEqual(out, again) {
+		t.Error("two runs with the same seeds differ")
+	}
+	// With S the perturbation S(ε·s) is smooth; without, ε·s jumps by 2ε
+	// at every sign change.
+	raw := run(t, attack.Search{}, modeltest.Analytic{}, nil, items(t, 8, 3), budget)
+	it := items(t, 8, 3)
+	if r, rs := roughness(it[0].Record.Signal.Samples, raw[0].Adversarial), roughness(it[0].Record.Signal.Samples, out[0].Adversarial); !(rs < r/4) {
+		t.Errorf("smoothed search roughness %v not well below the unsmoothed %v", rs, r)
+	}
+}
+
+func TestSearchTargeted(t *testing.T) {
+	it := items(t, 6, 4)
+	for i := range it {
+		it[i].Target = (it[i].Label + 1) % 4 // the analytic model has the 4 CinC classes
+	}
+	out := run(t, attack.Search{Smoother: attack.DefaultSmoother(300)}, modeltest.Analytic{}, nil, it, 400)
+	for i, o := range out {
+		if o.Success && o.Label != it[i].Target {
+			t.Errorf("item %d: success with label %d, target %d", i, o.Label, it[i].Target)
+		}
+	}
+	if successes(out) == 0 {
+		t.Error("the targeted search reached no target")
+	}
+}
+
+func TestSearchValidate(t *testing.T) {
+	for _, s := range []attack.Search{{EpsilonUV: -1}, {InitialFraction: 2}, {MinWindow: -3}} {
+		if _, err := s.Attack(t.Context(), attack.NewOracle(modeltest.Analytic{}, nil, items(t, 1, 1), 0)); err == nil {
+			t.Errorf("%+v: no error", s)
+		}
+	}
+}
