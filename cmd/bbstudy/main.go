@@ -55,7 +55,6 @@ func main() {
 		adapt      = flag.Int("adapt", 0, "with -simulate: scale probes by the estimate's RMS over blocks of this many samples")
 		simCos     = flag.Float64("sim-cos", 0, "with -simulate: instead of probes, the exact projection plus noise at this cosine")
 		freeze     = flag.Bool("freeze", false, "with -simulate: keep each record's first estimate for every step")
-		square     = flag.Float64("square", 0, "with -signhunt B: Square-attack proposals instead, windows starting at this fraction of the record (see signHunt)")
 		search     = flag.String("search", "", "instead of finite differences, run attack.Search (Square-attack random search in SAP's set) with these minimum windows in samples (comma-separated)")
 		fraction   = flag.Float64("fraction", 0.05, "with -search: the initial window fraction")
 		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
@@ -204,7 +203,7 @@ func main() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			s, mq := signHunt(ctx, clf, items(), 10, b, *hunt, *square)
+			s, mq := signHunt(ctx, clf, items(), 10, b, *hunt)
 			fmt.Printf("| sign search (blocks ≥ %d samples) | – | – | – | %d | %d/%d | %.0f %% | %.0f |\n", *hunt, b, s, len(keep), 100*float64(s)/float64(max(ws, 1)), mq)
 		}
 		return

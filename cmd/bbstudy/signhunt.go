@@ -30,14 +30,8 @@ type hunt struct {
 // when the logit margin drops. Every query is one Predict signal; the
 // records' proposals are batched. It returns the successes and the mean
 // queries.
-//
-// With square > 0 the proposals are instead those of the Square attack
-// (Andriushchenko et al. 2020) in one dimension: s starts as random signs
-// per minBlock samples, and each proposal sets one window, at a random
-// position, to one random sign; the window is a fraction p of the span,
-// p starting at square and halved on the Square attack's schedule
-// (rescaled to the budget), never below minBlock samples.
-func signHunt(ctx context.Context, clf model.Classifier, items []attack.Item, epsUV float64, budget, minBlock int, square float64) (int, float64) {
+
+func signHunt(ctx context.Context, clf model.Classifier, items []attack.Item, epsUV float64, budget, minBlock int) (int, float64) {
 	hs := make([]*hunt, len(items))
 	signal := func(h *hunt, s []float64) []float64 {
 		r := h.it.Record
@@ -90,13 +84,6 @@ func signHunt(ctx context.Context, clf model.Classifier, items []attack.Item, ep
 		s := make([]float64, vs.End-vs.Start)
 		for t := range s {
 			s[t] = 1
-			if square > 0 {
-				if t%minBlock == 0 {
-					s[t] = float64(1 - 2*it.Rand.IntN(2))
-				} else {
-					s[t] = s[t-1]
-				}
-			}
 		}
 		hs[i] = &hunt{it: it, smooth: attack.DefaultSmoother(it.Record.Signal.Rate), s: s}
 		active = append(active, hs[i])
@@ -109,11 +96,6 @@ func signHunt(ctx context.Context, clf model.Classifier, items []attack.Item, ep
 		active, props = active[:0], props[:0]
 		for _, h := range hs {
 			if h.done || h.queries >= budget {
-				continue
-			}
-			if square > 0 {
-				active = append(active, h)
-				props = append(props, squareProposal(h, square, budget, minBlock))
 				continue
 			}
 			n := len(h.s)
@@ -149,32 +131,4 @@ func signHunt(ctx context.Context, clf model.Classifier, items []attack.Item, ep
 		q += float64(h.queries)
 	}
 	return succ, q / float64(len(hs))
-}
-
-// squareProposal returns h.s with one random window set to one random
-// sign (see signHunt).
-func squareProposal(h *hunt, p0 float64, budget, minBlock int) []float64 {
-	n := len(h.s)
-	// The Square attack halves p after these iterations of a 10,000-query run.
-	p := p0
-	for _, at := range []int{10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000} {
-		if h.queries > at*budget/10000 {
-			p /= 2
-		}
-	}
-	w := min(n, max(minBlock, int(p*float64(n))))
-	lo := h.it.Rand.IntN(n - w + 1)
-	v := float64(1 - 2*h.it.Rand.IntN(2))
-	same := true
-	for _, x := range h.s[lo : lo+w] {
-		same = same && x == v
-	}
-	if same {
-		v = -v
-	}
-	out := append([]float64(nil), h.s...)
-	for t := lo; t < lo+w; t++ {
-		out[t] = v
-	}
-	return out
 }
