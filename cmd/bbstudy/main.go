@@ -60,6 +60,14 @@ func main() {
 		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
 	)
 	flag.Parse()
+	var budgetList []int
+	for _, bs := range strings.Split(*budgets, ",") {
+		b, err := strconv.Atoi(bs)
+		if err != nil {
+			log.Fatalf("-budgets: %v", err)
+		}
+		budgetList = append(budgetList, b)
+	}
 	ctx := context.Background()
 	var clf model.Classifier = modeltest.Analytic{}
 	var recs []ecg.Record
@@ -182,11 +190,7 @@ func main() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			for _, bs := range strings.Split(*budgets, ",") {
-				b, err := strconv.Atoi(bs)
-				if err != nil {
-					log.Fatal(err)
-				}
+			for _, b := range budgetList {
 				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300)}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
 				if err != nil {
 					log.Fatal(err)
@@ -198,11 +202,7 @@ func main() {
 		return
 	}
 	if *hunt > 0 {
-		for _, bs := range strings.Split(*budgets, ",") {
-			b, err := strconv.Atoi(bs)
-			if err != nil {
-				log.Fatal(err)
-			}
+		for _, b := range budgetList {
 			s, mq := signHunt(ctx, clf, items(), 10, b, *hunt)
 			fmt.Printf("| sign search (blocks ≥ %d samples) | – | – | – | %d | %d/%d | %.0f %% | %.0f |\n", *hunt, b, s, len(keep), 100*float64(s)/float64(max(ws, 1)), mq)
 		}
@@ -220,11 +220,7 @@ func main() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			for _, bs := range strings.Split(*budgets, ",") {
-				b, err := strconv.Atoi(bs)
-				if err != nil {
-					log.Fatal(err)
-				}
+			for _, b := range budgetList {
 				// One estimate per PGD and SAP step, of 2q+1 queries, plus
 				// the final prediction, fit in the budget.
 				q := max(1, (b-1)/estimates/2-1)

@@ -106,7 +106,7 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 		vs := it.Record.ValidSpan()
 		w := max(1, int(math.Round(float64(s.MinWindow)*it.Record.Signal.Rate/300)))
 		si := &searchItem{start: vs.Start, end: vs.End, window: w, eps: it.Record.Signal.ADU(s.EpsilonUV),
-			s: make([]float64, vs.Len()), theta: make([]float64, len(x)), next: make([]float64, len(x))}
+			s: make([]float64, vs.Len()), theta: make([]float64, len(x)), next: make([]float64, len(x)), cur: make([]float64, len(x))}
 		for t := range si.s {
 			if t%w == 0 {
 				si.s[t] = float64(1 - 2*it.Rand.IntN(2))
@@ -157,9 +157,6 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 				continue
 			}
 			s.propose(st[i], o.items[i], o.queries[i], total)
-			if st[i].next == nil {
-				st[i].next = make([]float64, len(st[i].cur))
-			}
 			s.signal(st[i], o.items[i].Record.Signal.Samples, st[i].sNext)
 			idx = append(idx, i)
 			signals = append(signals, st[i].next)
