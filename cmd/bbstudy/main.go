@@ -191,7 +191,7 @@ func main() {
 				log.Fatal(err)
 			}
 			for _, b := range budgetList {
-				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300)}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
+				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: model.LogitMargin}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
 				if err != nil {
 					log.Fatal(err)
 				}

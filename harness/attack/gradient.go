@@ -24,6 +24,8 @@ const (
 	SourceAuto             = "auto"
 	SourcePlugin           = "plugin"
 	SourceFiniteDifference = "finite-difference"
+	// SourceSearch names no Gradient: the attack is a [Search].
+	SourceSearch = "search"
 )
 
 // SelectGradient returns the gradient source called name for clf: "auto"

@@ -10,8 +10,14 @@ import (
 )
 
 func TestSearch(t *testing.T) {
+	for _, loss := range []model.Loss{model.CrossEntropy, model.LogitMargin} {
+		t.Run(loss.String(), func(t *testing.T) { testSearch(t, loss) })
+	}
+}
+
+func testSearch(t *testing.T, loss model.Loss) {
 	const budget = 400
-	s := attack.Search{Smoother: attack.DefaultSmoother(300)}
+	s := attack.Search{Smoother: attack.DefaultSmoother(300), Loss: loss}
 	clf := model.NewCounting(blackBox{modeltest.Analytic{}})
 	out := run(t, s, clf, nil, items(t, 8, 3), budget)
 	checkBounds(t, items(t, 8, 3), out, 10)
@@ -22,7 +28,7 @@ func TestSearch(t *testing.T) {
 			t.Errorf("item %d: %d queries over the budget %d", i, o.Queries, budget)
 		}
 		if o.Success == o.Exhausted {
-			t.Errorf("item %d: success %v and exhausted %v: the search stops at success or at the budget", i, o.Success, o.Exhausted)
+			t.Errorf("item %d: success %v and exhausted %v (error %v, %d queries): the search stops at success or at the budget", i, o.Success, o.Exhausted, o.Err, o.Queries)
 		}
 		if o.Success && o.Queries != int64(o.Steps) {
 			t.Errorf("item %d: %d queries for %d iterations; the search spends one per iteration", i, o.Queries, o.Steps)
@@ -40,7 +46,7 @@ func TestSearch(t *testing.T) {
 	}
 	// With S the perturbation S(ε·s) is smooth; without, ε·s jumps by 2ε
 	// at every sign change.
-	raw := run(t, attack.Search{}, modeltest.Analytic{}, nil, items(t, 8, 3), budget)
+	raw := run(t, attack.Search{Loss: loss}, modeltest.Analytic{}, nil, items(t, 8, 3), budget)
 	it := items(t, 8, 3)
 	if r, rs := roughness(it[0].Record.Signal.Samples, raw[0].Adversarial), roughness(it[0].Record.Signal.Samples, out[0].Adversarial); !(rs < r/4) {
 		t.Errorf("smoothed search roughness %v not well below the unsmoothed %v", rs, r)
@@ -52,14 +58,16 @@ func TestSearchTargeted(t *testing.T) {
 	for i := range it {
 		it[i].Target = (it[i].Label + 1) % 4 // the analytic model has the 4 CinC classes
 	}
-	out := run(t, attack.Search{Smoother: attack.DefaultSmoother(300)}, modeltest.Analytic{}, nil, it, 400)
-	for i, o := range out {
-		if o.Success && o.Label != it[i].Target {
-			t.Errorf("item %d: success with label %d, target %d", i, o.Label, it[i].Target)
+	for _, loss := range []model.Loss{model.CrossEntropy, model.LogitMargin} {
+		out := run(t, attack.Search{Smoother: attack.DefaultSmoother(300), Loss: loss}, modeltest.Analytic{}, nil, it, 400)
+		for i, o := range out {
+			if o.Success && o.Label != it[i].Target {
+				t.Errorf("%v: item %d: success with label %d, target %d", loss, i, o.Label, it[i].Target)
+			}
 		}
-	}
-	if successes(out) == 0 {
-		t.Error("the targeted search reached no target")
+		if successes(out) == 0 {
+			t.Errorf("%v: the targeted search reached no target", loss)
+		}
 	}
 }
 

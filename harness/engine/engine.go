@@ -473,8 +473,11 @@ func attacked(p *plan, l *loaded) bool {
 }
 
 func (r *runner) gradientSource(p *plan, clf model.Classifier) attack.Gradient {
-	if p.gradient == attack.SourcePlugin {
+	switch p.gradient {
+	case attack.SourcePlugin:
 		return attack.WhiteBox{}
+	case attack.SourceSearch:
+		return nil // the search asks for no gradient
 	}
 	return p.fd
 }

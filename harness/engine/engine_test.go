@@ -457,3 +457,81 @@ func TestNoiseStress(t *testing.T) {
 		t.Errorf("curves %+v", cs)
 	}
 }
+
+// TestSearchAttack runs gradient: search attacks (SAP's set and PGD's box)
+// with a collate of the SAP one: no gradient is asked for although the
+// model offers one, every record stays within its budget and ε, results do
+// not depend on the worker count, and a failed fidelity check does not
+// taint the search.
+func TestSearchAttack(t *testing.T) {
+	const budget = 300
+	src := strings.Replace(baseSpec, baseSpec[strings.Index(baseSpec, "attacks:"):strings.Index(baseSpec, "criteria:")], `attacks:
+  - id: sap_search
+    type: sap
+    gradient: search
+    query_budget: 300
+  - id: pgd_search
+    type: pgd
+    gradient: search
+    query_budget: 300
+  - id: collate
+    type: collate
+    of: sap_search
+    trials: 10
+    uniform_samples: 5
+`, 1)
+	src = strings.Replace(src, "sap_success_rate <= 0.05", "sap_search_success_rate <= 0.05", 1)
+	s, err := spec.Parse("search.yaml", []byte(src+"gradient_fidelity:\n  records: 2\n  on_failure: inconclusive\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := records(t)
+	ctx := context.Background()
+	clf := model.NewCounting(modeltest.Analytic{})
+	one, err := engine.Run(ctx, s, engine.Records(recs), []model.Classifier{clf}, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the fidelity check (2 records) may ask for gradients.
+	if g := clf.Gradients(); g > 2 {
+		t.Errorf("%d gradient signals; a search asks for none", g)
+	}
+	for _, a := range one.Attacks[:2] {
+		if a.Gradient != "search" {
+			t.Errorf("%s: gradient %q, want search", a.ID, a.Gradient)
+		}
+		if a.Metrics["success_rate"] == 0 {
+			t.Errorf("%s: no record flipped within %d queries", a.ID, budget)
+		}
+		t.Logf("%s: success %v, mean queries %v", a.ID, a.Metrics["success_rate"], a.Metrics["queries_mean"])
+	}
+	if one.Attacks[2].Metrics["collated"] == 0 {
+		t.Error("collate of the search attack collated nothing")
+	}
+	for _, row := range one.Records {
+		if row.Attack == "collate" || !row.Attacked {
+			continue
+		}
+		if row.Queries > budget || row.Queries < 1 || row.Error != "" {
+			t.Errorf("%s/%s: %d queries, error %q; want 1…%d, none", row.Attack, row.Record, row.Queries, row.Error, budget)
+		}
+		if row.LinfUV > 10+1e-6 {
+			t.Errorf("%s/%s: L∞ %v µV over ε", row.Attack, row.Record, row.LinfUV)
+		}
+	}
+	two, err := engine.Run(ctx, s, engine.Records(recs), pool(2), engine.Options{BatchSize: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(encode(t, one), encode(t, two)) {
+		t.Error("results.json differs between 1 and 2 workers")
+	}
+	// A model whose gradients fail the check cannot taint a search.
+	lied, err := engine.Run(ctx, s, engine.Records(recs), []model.Classifier{wrong{}}, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pass, ok := lied.Metrics["gradient_fidelity_pass"]; !ok || pass != 0 || lied.Verdict == verdict.Inconclusive {
+		t.Errorf("lying model: fidelity pass %v, verdict %s (%s); want 0 and a verdict the search decides", lied.Metrics["gradient_fidelity_pass"], lied.Verdict, lied.Reason)
+	}
+}

@@ -14,9 +14,13 @@ type plan struct {
 	a      spec.Attack
 	index  int
 	method attack.Method // pgd, sap
-	// gradient is the resolved source name: attack.SourcePlugin or
-	// attack.SourceFiniteDifference (gradient attacks only).
+	// gradient is the resolved source name: attack.SourcePlugin,
+	// attack.SourceFiniteDifference or attack.SourceSearch (pgd and sap
+	// only; a search has no gradient source).
 	gradient string
+	// smoother is SAP's S (nil for pgd); a search of a sap attack
+	// searches its set, and collating uses it.
+	smoother *attack.Smoother
 	fd       attack.FiniteDifference
 	budget   int64
 	target   int // class index, -1 untargeted
@@ -70,27 +74,34 @@ func makePlans(s *spec.Spec, info model.Info, hasGradient, fidelityFallback, hav
 				}
 				p.target = t
 			}
-			if a.Type == spec.TypePGD {
-				p.method = attack.PGD{EpsilonUV: a.EpsilonUV, StepUV: a.StepUV, Steps: a.Steps,
-					RandomStart: a.RandomStart, EarlyStop: a.EarlyStop, Loss: loss}
-			} else {
+			if a.Type == spec.TypeSAP {
 				sm, err := smoother(a, info.SampleRate)
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", where, err)
 				}
+				p.smoother = sm
+			}
+			p.budget = int64(a.QueryBudget)
+			switch {
+			case a.Gradient == spec.GradientSearch:
+				p.method = attack.Search{EpsilonUV: a.EpsilonUV, Smoother: p.smoother, Loss: loss}
+			case a.Type == spec.TypePGD:
+				p.method = attack.PGD{EpsilonUV: a.EpsilonUV, StepUV: a.StepUV, Steps: a.Steps,
+					RandomStart: a.RandomStart, EarlyStop: a.EarlyStop, Loss: loss}
+			default:
 				pgdSteps := a.PGDSteps
 				if pgdSteps == 0 {
 					pgdSteps = -1 // spec's 0 means none; attack.SAP's 0 means default
 				}
 				p.method = attack.SAP{EpsilonUV: a.EpsilonUV, StepUV: a.StepUV, Steps: a.Steps, PGDSteps: pgdSteps,
-					RandomStart: a.RandomStart, EarlyStop: a.EarlyStop, Loss: loss, Smoother: sm}
+					RandomStart: a.RandomStart, EarlyStop: a.EarlyStop, Loss: loss, Smoother: p.smoother}
 			}
-			p.fd = attack.FiniteDifference{Directions: a.FDDirections, SigmaUV: a.FDSigmaUV, Downsample: DefaultFDDownsample, Momentum: DefaultFDMomentum}
-			if sap, ok := p.method.(attack.SAP); ok {
-				p.fd.Smoother = sap.Smoother // probe the subspace SAP moves in
-			}
-			p.budget = int64(a.QueryBudget)
+			// Finite differences probe the subspace the attack moves in.
+			p.fd = attack.FiniteDifference{Directions: a.FDDirections, SigmaUV: a.FDSigmaUV, Downsample: DefaultFDDownsample,
+				Momentum: DefaultFDMomentum, Smoother: p.smoother}
 			switch a.Gradient {
+			case spec.GradientSearch:
+				p.gradient = attack.SourceSearch
 			case spec.GradientFiniteDifference:
 				p.gradient = attack.SourceFiniteDifference
 			case spec.GradientPlugin:
@@ -119,8 +130,8 @@ func makePlans(s *spec.Spec, info model.Info, hasGradient, fidelityFallback, hav
 			b.used = true
 			c := attack.Collate{EpsilonUV: b.a.EpsilonUV, Trials: a.Trials, NoiseSigmaUV: a.NoiseSigmaUV,
 				UniformSamples: a.UniformSamples}
-			if sap, ok := b.method.(attack.SAP); ok {
-				c.Smoother = sap.Smoother
+			if b.smoother != nil {
+				c.Smoother = b.smoother
 			} else {
 				sm, err := smoother(spec.Attack{}, info.SampleRate)
 				if err != nil {

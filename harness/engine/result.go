@@ -121,8 +121,9 @@ type AttackSummary struct {
 	// EpsilonUV is the L∞ budget in µV, when the attack has one.
 	EpsilonUV float64 `json:"epsilon_uv,omitempty"`
 	// Gradient is the gradient source the attack used: "plugin" (the
-	// model's own input gradient) or "finite-difference" (black-box,
-	// queries counted); empty for attacks without gradients.
+	// model's own input gradient), "finite-difference" (black-box,
+	// queries counted) or "search" (black-box random search, no
+	// gradient); empty for collate and noise-stress attacks.
 	Gradient string `json:"gradient,omitempty"`
 	// Target is the label a targeted attack aims for; empty if untargeted.
 	Target  string `json:"target,omitempty"`

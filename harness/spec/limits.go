@@ -74,7 +74,7 @@ func (s *Spec) Unreliable(metrics map[string]float64) map[string]string {
 			taint(rates[:3], fmt.Sprintf("attack %s attacked %d records, fewer than the %d required (limits.min_attacked)",
 				a.ID, int(n), lim.MinAttacked))
 		}
-		if fidelityFailed && a.Gradient != GradientFiniteDifference {
+		if fidelityFailed && (a.Gradient == GradientAuto || a.Gradient == GradientPlugin) {
 			taint(full, fmt.Sprintf("the model's gradients failed the fidelity check (least cosine %.3f, at least %.3f required)",
 				metrics[MetricGradientCosineMin], s.GradientFidelity.MinCosine))
 		}

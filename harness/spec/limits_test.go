@@ -51,9 +51,15 @@ func TestUnreliable(t *testing.T) {
 			}
 		})
 	}
-	// The finite-difference attack is not tainted by a failed fidelity check.
-	got := s.Unreliable(map[string]float64{"gradient_fidelity_pass": 0})
-	if _, ok := got["sap_targeted_success_rate"]; ok {
-		t.Errorf("finite-difference attack tainted by the fidelity check: %q", got["sap_targeted_success_rate"])
+	// Black-box attacks are not tainted by a failed fidelity check.
+	for _, g := range []string{GradientFiniteDifference, GradientSearch} {
+		s.Attacks[2].Gradient = g
+		got := s.Unreliable(map[string]float64{"gradient_fidelity_pass": 0})
+		if _, ok := got["sap_targeted_success_rate"]; ok {
+			t.Errorf("%s attack tainted by the fidelity check: %q", g, got["sap_targeted_success_rate"])
+		}
+		if _, ok := got["sap_success_rate"]; !ok {
+			t.Errorf("with a %s attack beside it, the auto-gradient sap is not tainted by the failed fidelity check", g)
+		}
 	}
 }

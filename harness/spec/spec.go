@@ -33,6 +33,7 @@ const (
 	GradientAuto             = "auto"              // the model's gradient if offered, else finite differences
 	GradientPlugin           = "plugin"            // the model's gradient; an error if it has none
 	GradientFiniteDifference = "finite-difference" // zeroth-order estimate from Predict only
+	GradientSearch           = "search"            // no gradient: random search (Square attack) in the attack's set, from Predict only
 )
 
 // Losses an attack can ascend (untargeted) or descend (targeted).
@@ -192,10 +193,13 @@ type Attack struct {
 	Target string `yaml:"target,omitempty" json:"target,omitempty"`
 	// Loss is cross_entropy (default) or logit_margin.
 	Loss string `yaml:"loss,omitempty" json:"loss,omitempty"`
-	// Gradient is auto (default), plugin or finite-difference.
+	// Gradient is auto (default), plugin, finite-difference or search
+	// (no gradient: a random search from Predict only; step_uv, steps,
+	// pgd_steps, random_start and fd_* do not apply).
 	Gradient string `yaml:"gradient,omitempty" json:"gradient,omitempty"`
 	// QueryBudget caps the signals sent to the model per record; 0 means
-	// no cap.
+	// no cap. With gradient search it is the search's length (default
+	// 5000, at least 1).
 	QueryBudget int `yaml:"query_budget,omitempty" json:"query_budget,omitempty"`
 	// FDDirections is the number of antithetic direction pairs per
 	// finite-difference gradient estimate (default 50).

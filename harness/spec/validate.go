@@ -22,7 +22,7 @@ var (
 var (
 	Sources       = []string{SourceDemo, SourceCinC2017, SourceMITDB}
 	AttackTypes   = []string{TypePGD, TypeSAP, TypeCollate, TypeNoiseStress}
-	Gradients     = []string{GradientAuto, GradientPlugin, GradientFiniteDifference}
+	Gradients     = []string{GradientAuto, GradientPlugin, GradientFiniteDifference, GradientSearch}
 	Losses        = []string{LossCrossEntropy, LossLogitMargin}
 	Severities    = []string{SeverityError, SeverityWarning}
 	OnFailures    = []string{OnFailureInconclusive, OnFailureFallback}
@@ -147,8 +147,31 @@ func (v *validator) applyDefaults() {
 		set := func(field string) bool { return v.present(p + field) }
 		switch a.Type {
 		case TypePGD, TypeSAP:
+			if !set("gradient") {
+				a.Gradient = GradientAuto
+			}
 			if !set("epsilon_uv") {
 				a.EpsilonUV = 10
+			}
+			if a.Type == TypeSAP {
+				if !set("kernel_sizes") {
+					a.KernelSizes = slices.Clone(SAPKernelSizes)
+				}
+				if !set("kernel_sigmas") {
+					a.KernelSigmas = slices.Clone(SAPKernelSigmas)
+				}
+			}
+			if a.Gradient == GradientSearch {
+				// A search has no steps and no estimates; it accepts
+				// proposals by the logit margin (as measured) and runs
+				// for its query budget.
+				if !set("loss") {
+					a.Loss = LossLogitMargin
+				}
+				if !set("query_budget") {
+					a.QueryBudget = 5000
+				}
+				break
 			}
 			if !set("step_uv") {
 				a.StepUV = 1
@@ -159,22 +182,11 @@ func (v *validator) applyDefaults() {
 					a.Steps = 40
 				}
 			}
-			if a.Type == TypeSAP {
-				if !set("pgd_steps") {
-					a.PGDSteps = 20
-				}
-				if !set("kernel_sizes") {
-					a.KernelSizes = slices.Clone(SAPKernelSizes)
-				}
-				if !set("kernel_sigmas") {
-					a.KernelSigmas = slices.Clone(SAPKernelSigmas)
-				}
+			if a.Type == TypeSAP && !set("pgd_steps") {
+				a.PGDSteps = 20
 			}
 			if !set("loss") {
 				a.Loss = LossCrossEntropy
-			}
-			if !set("gradient") {
-				a.Gradient = GradientAuto
 			}
 			if !set("fd_directions") {
 				a.FDDirections = 50
@@ -444,13 +456,27 @@ func (v *validator) validateAttacks() {
 
 func (v *validator) validateGradientAttack(p string, a Attack) {
 	v.floatRange(p+".epsilon_uv", a.EpsilonUV, 0, 100_000, true)
-	v.floatRange(p+".step_uv", a.StepUV, 0, 100_000, true)
-	if a.StepUV > a.EpsilonUV && a.EpsilonUV > 0 {
-		v.errorf(p+".step_uv", "%v µV is larger than epsilon_uv (%v µV)", a.StepUV, a.EpsilonUV)
+	search := a.Gradient == GradientSearch
+	if search {
+		for _, f := range []string{"step_uv", "steps", "pgd_steps", "random_start", "fd_directions", "fd_sigma_uv"} {
+			if v.present(p + "." + f) {
+				v.errorf(p+"."+f, "does not apply with gradient search: the search has no gradient steps, random start or estimates; it runs until the first success or query_budget")
+			}
+		}
+		if v.present(p+".early_stop") && !a.EarlyStop {
+			v.errorf(p+".early_stop", "must be true (or left out) with gradient search: the search stops at its first success")
+		}
+	} else {
+		v.floatRange(p+".step_uv", a.StepUV, 0, 100_000, true)
+		if a.StepUV > a.EpsilonUV && a.EpsilonUV > 0 {
+			v.errorf(p+".step_uv", "%v µV is larger than epsilon_uv (%v µV)", a.StepUV, a.EpsilonUV)
+		}
+		v.intRange(p+".steps", a.Steps, 1, 100_000)
 	}
-	v.intRange(p+".steps", a.Steps, 1, 100_000)
 	if a.Type == TypeSAP {
-		v.intRange(p+".pgd_steps", a.PGDSteps, 0, 100_000)
+		if !search {
+			v.intRange(p+".pgd_steps", a.PGDSteps, 0, 100_000)
+		}
 		if len(a.KernelSizes) == 0 {
 			v.errorf(p+".kernel_sizes", "must list at least one kernel size")
 		}
@@ -480,6 +506,10 @@ func (v *validator) validateGradientAttack(p string, a Attack) {
 	}
 	v.oneOf(p+".loss", a.Loss, Losses)
 	v.oneOf(p+".gradient", a.Gradient, Gradients)
+	if search {
+		v.intRange(p+".query_budget", a.QueryBudget, 1, 1_000_000_000)
+		return
+	}
 	v.intRange(p+".query_budget", a.QueryBudget, 0, 1_000_000_000)
 	v.intRange(p+".fd_directions", a.FDDirections, 1, 100_000)
 	v.floatRange(p+".fd_sigma_uv", a.FDSigmaUV, 0, 100_000, true)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ecgrobust/ecgrobust/harness/attack"
 	"github.com/ecgrobust/ecgrobust/harness/engine"
 	"github.com/ecgrobust/ecgrobust/reports/chart"
 )
@@ -180,7 +181,7 @@ func queryFigures(r *engine.Result) []figure {
 		}
 		// White-box attacks also count queries (their gradient steps),
 		// but the trade-off matters only where queries are the cost.
-		blackBox := a.Gradient == "finite-difference" || (a.Gradient == "" && !r.Run.Model.InputGradient)
+		blackBox := isBlackBox(a) || (a.Gradient == "" && !r.Run.Model.InputGradient)
 		if len(cs) == 0 || !blackBox {
 			continue
 		}
@@ -195,7 +196,7 @@ func queryFigures(r *engine.Result) []figure {
 		var refs []chart.Series
 		for _, b := range r.Attacks {
 			rate, ok := b.Metrics["success_rate"]
-			if b.ID == a.ID || !ok || b.Type != a.Type || b.EpsilonUV != a.EpsilonUV || b.Target != a.Target || b.Gradient == "finite-difference" {
+			if b.ID == a.ID || !ok || b.Type != a.Type || b.EpsilonUV != a.EpsilonUV || b.Target != a.Target || isBlackBox(b) {
 				continue
 			}
 			lo, hi, ok := xBounds(cs)
@@ -207,6 +208,9 @@ func queryFigures(r *engine.Result) []figure {
 		f := curveFigure(a.ID, cs, refs)
 		f.Title = "Success rate vs queries per record: " + a.ID + " (" + attackKind(a) + ")"
 		f.Caption = "Black-box attack with a finite-difference gradient estimate; every signal sent to the model counts as a query."
+		if a.Gradient == attack.SourceSearch {
+			f.Caption = "Black-box random search (no gradient, not even an estimate); every signal sent to the model counts as a query."
+		}
 		figs = append(figs, f)
 	}
 	return figs

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ecgrobust/ecgrobust/harness/attack"
 	"github.com/ecgrobust/ecgrobust/harness/engine"
 )
 
@@ -118,10 +119,19 @@ func attackKind(a engine.AttackSummary) string {
 	if a.Target != "" {
 		k += " → " + a.Target
 	}
-	if a.Gradient == "finite-difference" {
+	switch a.Gradient {
+	case attack.SourceFiniteDifference:
 		k += " (black-box)"
+	case attack.SourceSearch:
+		k += " (black-box search)"
 	}
 	return k
+}
+
+// isBlackBox reports whether attack a saw only the model's scores: a
+// finite-difference estimate or a search.
+func isBlackBox(a engine.AttackSummary) bool {
+	return a.Gradient == attack.SourceFiniteDifference || a.Gradient == attack.SourceSearch
 }
 
 // collateParts summarises a collating attack: the share of resampled,
