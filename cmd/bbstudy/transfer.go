@@ -68,3 +68,33 @@ func cosines(ctx context.Context, target, surrogate model.Gradienter, items []at
 	}
 	fmt.Printf("mean cosine %.3f over %d records\n", sum/float64(len(items)), len(items))
 }
+
+// surrogateStart runs white-box SAP (paper schedule, no early stop) on the
+// surrogate CNN in the weights file and returns each record's perturbation
+// (adversarial minus clean, adu), for attack.Search's Start.
+func surrogateStart(ctx context.Context, weights string, items []attack.Item) func(attack.Item) []float64 {
+	sur, err := loadModel(weights)
+	if err != nil {
+		log.Fatal(err)
+	}
+	out, err := attack.SAP{}.Attack(ctx, attack.NewOracle(sur, attack.WhiteBox{}, items, 0))
+	if err != nil {
+		log.Fatal(err)
+	}
+	d := map[string][]float64{}
+	flipped := 0
+	for i, o := range out {
+		x := items[i].Record.Signal.Samples
+		if o.Adversarial == nil {
+			continue
+		}
+		if o.Success {
+			flipped++
+		}
+		di := make([]float64, len(x))
+		floats.SubTo(di, o.Adversarial, x)
+		d[items[i].Record.ID] = di
+	}
+	fmt.Printf("surrogate SAP flipped %d of %d on the surrogate\n", flipped, len(items))
+	return func(it attack.Item) []float64 { return d[it.Record.ID] }
+}

@@ -43,6 +43,14 @@ type Search struct {
 	Queries int
 	// Smoother is S; nil means none (PGD's set).
 	Smoother *Smoother
+	// Sweep proposes the windows of each size on a grid, each once in
+	// random order before any again, instead of at independent random
+	// positions.
+	Sweep bool
+	// Start, when set, returns an item's starting perturbation (the
+	// whole signal, in adu; nil for none): the search starts from its
+	// signs, and from random ones where it is 0.
+	Start func(it Item) []float64
 	// Loss judges proposals (default CrossEntropy, as for the other
 	// attacks; BENCHMARKS.md measured LogitMargin, the spec's default for
 	// a search).
@@ -89,6 +97,11 @@ type searchItem struct {
 	next       []float64 // the proposed signal
 	cur        []float64 // the accepted signal
 	value      float64   // attacker's objective at cur (higher is better)
+	// Sweep state: window starts of the current size, in the order
+	// they are proposed, and how many were proposed.
+	slots     []int
+	slotsW    int
+	slotsNext int
 }
 
 // Attack runs the search on every item of o.
@@ -111,8 +124,16 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 		w := max(1, int(math.Round(float64(s.MinWindow)*it.Record.Signal.Rate/300)))
 		si := &searchItem{start: vs.Start, end: vs.End, window: w, eps: it.Record.Signal.ADU(s.EpsilonUV),
 			s: make([]float64, vs.Len()), theta: make([]float64, len(x)), next: make([]float64, len(x)), cur: make([]float64, len(x))}
+		var from []float64
+		if s.Start != nil {
+			if from = s.Start(it); from != nil && len(from) != len(x) {
+				return nil, fmt.Errorf("attack: search: Start gave %d samples for record %s of %d", len(from), it.Record.ID, len(x))
+			}
+		}
 		for t := range si.s {
-			if t%w == 0 {
+			if from != nil && from[vs.Start+t] != 0 {
+				si.s[t] = sign(from[vs.Start+t])
+			} else if t%w == 0 || (from != nil && from[vs.Start+t-1] != 0) {
 				si.s[t] = float64(1 - 2*it.Rand.IntN(2))
 			} else {
 				si.s[t] = si.s[t-1]
@@ -187,7 +208,12 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 		}
 	}
 	w := min(n, max(si.window, int(p*float64(n))))
-	lo := it.Rand.IntN(n - w + 1)
+	var lo int
+	if s.Sweep {
+		lo = si.sweep(it, w, n)
+	} else {
+		lo = it.Rand.IntN(n - w + 1)
+	}
 	v := float64(1 - 2*it.Rand.IntN(2))
 	same := true
 	for _, x := range si.s[lo : lo+w] {
@@ -199,6 +225,21 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 	for t := lo; t < lo+w; t++ {
 		si.sNext[t] = v
 	}
+}
+
+// sweep returns the next window start of size w: the windows of a grid
+// of step w at a random offset, in random order, each once before the
+// grid is drawn again.
+func (si *searchItem) sweep(it Item, w, n int) int {
+	if si.slotsW != w || si.slotsNext == len(si.slots) {
+		si.slots, si.slotsW, si.slotsNext = si.slots[:0], w, 0
+		for lo := it.Rand.IntN(w) - w + 1; lo < n; lo += w {
+			si.slots = append(si.slots, min(max(lo, 0), n-w))
+		}
+		it.Rand.Shuffle(len(si.slots), func(a, b int) { si.slots[a], si.slots[b] = si.slots[b], si.slots[a] })
+	}
+	si.slotsNext++
+	return si.slots[si.slotsNext-1]
 }
 
 // signal writes x + S(ε·signs) on the span (x elsewhere) into si.next.

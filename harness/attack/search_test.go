@@ -1,6 +1,7 @@
 package attack_test
 
 import (
+	"math"
 	"reflect"
 	"testing"
 
@@ -76,5 +77,41 @@ func TestSearchValidate(t *testing.T) {
 		if _, err := s.Attack(t.Context(), attack.NewOracle(modeltest.Analytic{}, nil, items(t, 1, 1), 0)); err == nil {
 			t.Errorf("%+v: no error", s)
 		}
+	}
+}
+
+// TestSearchStart checks that the search starts from the signs Start
+// gives: with one query, the outcome is x + S(ε·sign(start)) on the span.
+func TestSearchStart(t *testing.T) {
+	it := items(t, 2, 5)
+	sm := attack.DefaultSmoother(300)
+	start := func(i attack.Item) []float64 {
+		d := make([]float64, len(i.Record.Signal.Samples))
+		for k := range d {
+			d[k] = 0.5 // any positive value: sign +1
+		}
+		return d
+	}
+	out := run(t, attack.Search{Smoother: sm, Start: start}, modeltest.Analytic{}, nil, it, 1)
+	for i, o := range out {
+		x := it[i].Record.Signal.Samples
+		vs := it[i].Record.ValidSpan()
+		theta := make([]float64, len(x))
+		for k := vs.Start; k < vs.End; k++ {
+			theta[k] = it[i].Record.Signal.ADU(10)
+		}
+		d := sm.Apply(nil, theta)
+		if o.Queries != 1 || o.Adversarial == nil {
+			t.Fatalf("item %d: %d queries, adversarial %v; want 1 and the start", i, o.Queries, o.Adversarial != nil)
+		}
+		for k := vs.Start; k < vs.End; k++ {
+			if math.Abs(o.Adversarial[k]-x[k]-d[k]) > 1e-9 {
+				t.Fatalf("item %d sample %d: perturbation %v, want S(ε·1) = %v", i, k, o.Adversarial[k]-x[k], d[k])
+			}
+		}
+	}
+	short := func(attack.Item) []float64 { return make([]float64, 10) }
+	if _, err := (attack.Search{Start: short}).Attack(t.Context(), attack.NewOracle(modeltest.Analytic{}, nil, it, 5)); err == nil {
+		t.Error("a Start of the wrong length: no error")
 	}
 }
