@@ -47,6 +47,11 @@ type Search struct {
 	// random order before any again, instead of at independent random
 	// positions.
 	Sweep bool
+	// Hierarchy (with Sweep) halves the window after each complete sweep
+	// of its grid, down to MinWindow, instead of on the Square attack's
+	// schedule of shares of the budget (SignHunter's order, Al-Dujaili
+	// and O'Reilly 2020), so the schedule does not depend on the budget.
+	Hierarchy bool
 	// Start, when set, returns an item's starting perturbation (the
 	// whole signal, in adu; nil for none): the search starts from its
 	// signs, and from random ones where it is 0.
@@ -102,6 +107,7 @@ type searchItem struct {
 	slots     []int
 	slotsW    int
 	slotsNext int
+	level     int // Hierarchy: sweeps completed, the window's halvings
 }
 
 // Attack runs the search on every item of o.
@@ -202,15 +208,22 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 		return
 	}
 	p := s.InitialFraction
-	for _, at := range searchSchedule {
-		if used > at*total/1000 {
-			p /= 2
+	if s.Sweep && s.Hierarchy {
+		p = math.Ldexp(p, -si.level)
+	} else {
+		for _, at := range searchSchedule {
+			if used > at*total/1000 {
+				p /= 2
+			}
 		}
 	}
 	w := min(n, max(si.window, int(p*float64(n))))
 	var lo int
 	if s.Sweep {
 		lo = si.sweep(it, w, n)
+		if s.Hierarchy && si.slotsNext == len(si.slots) && w > si.window {
+			si.level++
+		}
 	} else {
 		lo = it.Rand.IntN(n - w + 1)
 	}

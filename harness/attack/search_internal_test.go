@@ -2,6 +2,7 @@ package attack
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"testing"
 )
 
@@ -38,5 +39,44 @@ func TestSearchSweep(t *testing.T) {
 	// A new window size starts a new grid.
 	if lo := si.sweep(it, 50, n); lo < 0 || lo > n-50 || si.slotsW != 50 || si.slotsNext != 1 {
 		t.Errorf("after a size change: window at %d, size %d, %d proposed", lo, si.slotsW, si.slotsNext)
+	}
+}
+
+// TestSearchHierarchy checks that with Hierarchy the window halves after
+// each complete sweep of its grid, whatever the budget, and stays at the
+// least window once there.
+func TestSearchHierarchy(t *testing.T) {
+	const n = 160
+	s := Search{InitialFraction: 0.5, Sweep: true, Hierarchy: true}
+	si := &searchItem{window: 16, s: make([]float64, n), sNext: make([]float64, n)}
+	it := Item{Rand: rand.New(rand.NewPCG(5, 6))}
+	var sizes, calls []int
+	for q := range 200 {
+		s.propose(si, it, int64(q), 1e6)
+		if len(sizes) == 0 || sizes[len(sizes)-1] != si.slotsW {
+			sizes, calls = append(sizes, si.slotsW), append(calls, 0)
+		}
+		calls[len(calls)-1]++
+		copy(si.s, si.sNext)
+	}
+	if want := []int{80, 40, 20, 16}; !reflect.DeepEqual(sizes, want) {
+		t.Fatalf("window sizes %v; want %v", sizes, want)
+	}
+	// A grid of step w at a random offset over 160 samples has ⌈160/w⌉
+	// or one more windows.
+	for k, w := range sizes[:3] {
+		if g := (n + w - 1) / w; calls[k] != g && calls[k] != g+1 {
+			t.Errorf("size %d proposed %d times; want a full grid, %d or %d", w, calls[k], g, g+1)
+		}
+	}
+	// Without Hierarchy the schedule follows the budget: a million
+	// queries in, 200 proposals all have the first size.
+	si = &searchItem{window: 16, s: make([]float64, n), sNext: make([]float64, n)}
+	s.Hierarchy = false
+	for q := range 200 {
+		s.propose(si, it, int64(q), 1e6)
+		if si.slotsW != 80 {
+			t.Fatalf("proposal %d without Hierarchy: window %d; want 80", q, si.slotsW)
+		}
 	}
 }
