@@ -58,8 +58,10 @@ func main() {
 		search     = flag.String("search", "", "instead of finite differences, run attack.Search (Square-attack random search in SAP's set) with these minimum windows in samples (comma-separated)")
 		fraction   = flag.Float64("fraction", 0.05, "with -search: the initial window fraction")
 		sweep      = flag.Bool("sweep", false, "with -search: sweep a grid of windows (Search.Sweep)")
+		uncertain  = flag.Bool("uncertain", false, "with -sweep: propose the least certain windows first (Search.Uncertain)")
 		hierarchy  = flag.Bool("hierarchy", false, "with -sweep: halve the window after each full sweep (Search.Hierarchy)")
 		searchFrom = flag.String("search-from", "", "with -search: weights file of a second CNN; start each search from the signs of white-box SAP's perturbation on it (a transfer prior)")
+		perRecord  = flag.Bool("per-record", false, "with -search: also print each record's outcome and queries")
 		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
 	)
 	flag.Parse()
@@ -198,9 +200,14 @@ func main() {
 				log.Fatal(err)
 			}
 			for _, b := range budgetList {
-				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: model.LogitMargin, Sweep: *sweep, Hierarchy: *hierarchy, Start: start}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
+				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: model.LogitMargin, Sweep: *sweep, Hierarchy: *hierarchy, Uncertain: *uncertain, Start: start}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
 				if err != nil {
 					log.Fatal(err)
+				}
+				if *perRecord {
+					for i, o := range out {
+						fmt.Printf("record %s (%s): success %v, queries %d\n", keep[i].Record.ID, keep[i].Record.Label, o.Success, o.Queries)
+					}
 				}
 				s, mq := count(out)
 				fmt.Printf("| search (windows ≥ %d samples, from %.3g of the record) | %d | %d/%d | %.0f %% of white-box | %.0f |\n", w, *fraction, b, s, len(out), 100*float64(s)/float64(max(ws, 1)), mq)
