@@ -58,9 +58,9 @@ func main() {
 		search     = flag.String("search", "", "instead of finite differences, run attack.Search (Square-attack random search in SAP's set) with these minimum windows in samples (comma-separated)")
 		fraction   = flag.Float64("fraction", 0.05, "with -search: the initial window fraction")
 		sweep      = flag.Bool("sweep", false, "with -search: sweep a grid of windows (Search.Sweep)")
-		uncertain  = flag.Bool("uncertain", false, "with -sweep: propose the least certain windows first (Search.Uncertain)")
 		hierarchy  = flag.Bool("hierarchy", false, "with -sweep: halve the window after each full sweep (Search.Hierarchy)")
 		searchFrom = flag.String("search-from", "", "with -search: weights file of a second CNN; start each search from the signs of white-box SAP's perturbation on it (a transfer prior)")
+		tag        = flag.String("tag", "sap_fd_5000", "with -reference: the attack name each record's random stream is derived from (engine.RecordRand); another tag is another seed")
 		perRecord  = flag.Bool("per-record", false, "with -search: also print each record's outcome and queries")
 		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
 	)
@@ -111,7 +111,7 @@ func main() {
 		out := slices.Clone(keep)
 		for i := range out {
 			if *data != "" {
-				out[i].Rand = engine.RecordRand(2020, out[i].Record.ID, "sap_fd_5000")
+				out[i].Rand = engine.RecordRand(2020, out[i].Record.ID, *tag)
 			} else {
 				out[i].Rand = rand.New(rand.NewPCG(*seed, uint64(i)))
 			}
@@ -200,7 +200,7 @@ func main() {
 				log.Fatal(err)
 			}
 			for _, b := range budgetList {
-				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: model.LogitMargin, Sweep: *sweep, Hierarchy: *hierarchy, Uncertain: *uncertain, Start: start}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
+				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: model.LogitMargin, Sweep: *sweep, Hierarchy: *hierarchy, Start: start}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
 				if err != nil {
 					log.Fatal(err)
 				}

@@ -1,11 +1,9 @@
 package attack
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/ecgrobust/ecgrobust/harness/model"
 )
@@ -54,10 +52,6 @@ type Search struct {
 	// schedule of shares of the budget (SignHunter's order, Al-Dujaili
 	// and O'Reilly 2020), so the schedule does not depend on the budget.
 	Hierarchy bool
-	// Uncertain (with Sweep) proposes each grid's windows in ascending
-	// order of the change in the objective last measured over their
-	// samples, windows never measured first.
-	Uncertain bool
 	// Start, when set, returns an item's starting perturbation (the
 	// whole signal, in adu; nil for none): the search starts from its
 	// signs, and from random ones where it is 0.
@@ -114,10 +108,6 @@ type searchItem struct {
 	slotsW    int
 	slotsNext int
 	level     int // Hierarchy: sweeps completed, the window's halvings
-	// Uncertain: |Δ objective| last measured per span sample, and the
-	// pending proposal's window (lo < 0: none).
-	conf  []float64
-	lo, w int
 }
 
 // Attack runs the search on every item of o.
@@ -156,7 +146,6 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 			}
 		}
 		si.sNext = append([]float64(nil), si.s...)
-		si.conf, si.lo = make([]float64, vs.Len()), -1
 		s.signal(si, x, si.s)
 		st[i] = si
 		idx = append(idx, i)
@@ -175,11 +164,6 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 			label, dir := lossLabel(o.items[i], s.Loss)
 			v := dir * Loss(sc, o.info.Scores, label, s.Loss)
 			won := succeeded(o.items[i], sc)
-			if si.lo >= 0 {
-				for t := si.lo; t < si.lo+si.w; t++ {
-					si.conf[t] = math.Abs(v - si.value)
-				}
-			}
 			// A success is kept even when the loss does not rank it
 			// higher (cross-entropy can fall as the label flips).
 			if tr.steps[i] == 0 || v > si.value || won {
@@ -236,14 +220,13 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 	w := min(n, max(si.window, int(p*float64(n))))
 	var lo int
 	if s.Sweep {
-		lo = si.sweep(it, w, n, s.Uncertain)
+		lo = si.sweep(it, w, n)
 		if s.Hierarchy && si.slotsNext == len(si.slots) && w > si.window {
 			si.level++
 		}
 	} else {
 		lo = it.Rand.IntN(n - w + 1)
 	}
-	si.lo, si.w = lo, w
 	v := float64(1 - 2*it.Rand.IntN(2))
 	same := true
 	for _, x := range si.s[lo : lo+w] {
@@ -260,23 +243,13 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 // sweep returns the next window start of size w: the windows of a grid
 // of step w at a random offset, in random order, each once before the
 // grid is drawn again.
-func (si *searchItem) sweep(it Item, w, n int, uncertain bool) int {
+func (si *searchItem) sweep(it Item, w, n int) int {
 	if si.slotsW != w || si.slotsNext == len(si.slots) {
 		si.slots, si.slotsW, si.slotsNext = si.slots[:0], w, 0
 		for lo := it.Rand.IntN(w) - w + 1; lo < n; lo += w {
 			si.slots = append(si.slots, min(max(lo, 0), n-w))
 		}
 		it.Rand.Shuffle(len(si.slots), func(a, b int) { si.slots[a], si.slots[b] = si.slots[b], si.slots[a] })
-		if uncertain {
-			mean := func(lo int) float64 {
-				var m float64
-				for _, c := range si.conf[lo : lo+w] {
-					m += c
-				}
-				return m
-			}
-			slices.SortStableFunc(si.slots, func(a, b int) int { return cmp.Compare(mean(a), mean(b)) })
-		}
 	}
 	si.slotsNext++
 	return si.slots[si.slotsNext-1]

@@ -18,7 +18,7 @@ func TestSearchSweep(t *testing.T) {
 		// A grid of step 16 at a random offset has 7 or 8 windows over
 		// 100 samples, the end ones clamped into the span.
 		for k := 0; k == 0 || si.slotsNext < len(si.slots); k++ {
-			lo := si.sweep(it, w, n, false)
+			lo := si.sweep(it, w, n)
 			if lo < 0 || lo > n-w || seen[lo] {
 				t.Fatalf("round %d: window at %d (repeat %v); want a new one in [0, %d]", round, lo, seen[lo], n-w)
 			}
@@ -37,7 +37,7 @@ func TestSearchSweep(t *testing.T) {
 		}
 	}
 	// A new window size starts a new grid.
-	if lo := si.sweep(it, 50, n, false); lo < 0 || lo > n-50 || si.slotsW != 50 || si.slotsNext != 1 {
+	if lo := si.sweep(it, 50, n); lo < 0 || lo > n-50 || si.slotsW != 50 || si.slotsNext != 1 {
 		t.Errorf("after a size change: window at %d, size %d, %d proposed", lo, si.slotsW, si.slotsNext)
 	}
 }
