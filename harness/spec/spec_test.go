@@ -345,3 +345,20 @@ criteria:
 		t.Errorf("pgd search: loss %q, budget %d; want the spec's cross_entropy, 800", pgd.Loss, pgd.QueryBudget)
 	}
 }
+
+// TestStudySpecsParse keeps the specs that BENCHMARKS.md and the
+// reproduction cite as commands (harness/attack/testdata, docs/reproduction)
+// valid as the schema moves.
+func TestStudySpecsParse(t *testing.T) {
+	files, _ := filepath.Glob("../attack/testdata/*.yaml")
+	more, _ := filepath.Glob("../../docs/reproduction/*.yaml")
+	files = append(files, more...)
+	if len(files) < 5 {
+		t.Fatalf("found %d study specs (%v); the glob is wrong", len(files), files)
+	}
+	for _, p := range files {
+		if _, err := Load(p); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
