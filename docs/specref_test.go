@@ -602,7 +602,9 @@ Contents: [top level](#top-level) · [metadata](#metadata) · [model](#model) ·
 		"comparison (`< <= > >= == !=`), arithmetic (`+ - * /`), `&&`, `||`, `!`, parentheses, numbers such as `0.05` or `1e-3`, " +
 		"and the functions `min(...)`, `max(...)` and `abs(x)`. A name the spec does not produce is an error at load time that " +
 		"lists the names it does. A criterion over a metric the run could not measure, or one the limits mark unreliable, " +
-		"makes the run INCONCLUSIVE rather than PASS.\n\n")
+		"makes the run INCONCLUSIVE rather than PASS. Arithmetic is in float64, so a ratio of rates that lands exactly on " +
+		"its threshold may fall just below it (27/58 < 0.9 × 30/58): compare counts, which are exact, e.g. " +
+		"`10 * sap_search_succeeded >= 9 * sap_succeeded` for \"at least 90 % as many\".\n\n")
 	b.WriteString("## outputs\n\n")
 	obj, _ := def["outputs"].(map[string]any)
 	table(&b, root.Properties["outputs"], reflect.TypeOf(spec.Outputs{}), obj, nil, &problems, "outputs.")
