@@ -54,11 +54,24 @@ func thresholds(expr string) map[string]string {
 		}
 		out[name] = t
 	}
-	for _, m := range cmpVarNum.FindAllStringSubmatch(expr, -1) {
-		add(m[1], m[2], m[3])
+	// A side that is part of arithmetic (10 * a >= 9 * b) is not a
+	// comparison of the variable with a literal.
+	alone := func(m []int) bool {
+		before := strings.TrimRight(expr[:m[0]], " \t\n")
+		after := strings.TrimLeft(expr[m[1]:], " \t\n")
+		return !strings.HasSuffix(before, "*") && !strings.HasSuffix(before, "/") &&
+			!strings.HasSuffix(before, "+") && !strings.HasSuffix(before, "-") &&
+			(after == "" || !strings.ContainsAny(after[:1], "*/+-"))
 	}
-	for _, m := range cmpNumVar.FindAllStringSubmatch(expr, -1) {
-		add(m[3], flipOp[m[2]], m[1])
+	for _, m := range cmpVarNum.FindAllStringSubmatchIndex(expr, -1) {
+		if alone(m) {
+			add(expr[m[2]:m[3]], expr[m[4]:m[5]], expr[m[6]:m[7]])
+		}
+	}
+	for _, m := range cmpNumVar.FindAllStringSubmatchIndex(expr, -1) {
+		if alone(m) {
+			add(expr[m[6]:m[7]], flipOp[expr[m[4]:m[5]]], expr[m[2]:m[3]])
+		}
 	}
 	return out
 }

@@ -224,6 +224,10 @@ func TestThresholds(t *testing.T) {
 		{"0.2 > [noise.accuracy_min]", map[string]string{"noise.accuracy_min": "< 0.2"}},
 		{"a >= 0.1 && a <= 0.9", map[string]string{"a": "≥ 0.1 and ≤ 0.9"}},
 		{"a < b", map[string]string{}},
+		{"10 * a_succeeded >= 9 * b_succeeded", map[string]string{}},
+		{"a >= 0.9 * b", map[string]string{}},
+		{"a + b <= 0.1 && c > 2", map[string]string{"c": "> 2"}},
+		{"2 * a < 1 || a-1 > 0 || 0.5 < b", map[string]string{"b": "> 0.5"}},
 	}
 	for _, tt := range tests {
 		got := thresholds(tt.expr)
