@@ -87,9 +87,11 @@ func makePlans(s *spec.Spec, info model.Info, hasGradient, fidelityFallback, hav
 				// First windows of 0.2 of the record on a swept grid,
 				// halved after each sweep down to 4 samples: on the
 				// reference CNN at 5,000 queries this flips 28–29 of the
-				// 30 records white-box SAP flips (three seeds), against
-				// 24 for the Square attack's schedule from 0.05 at random
-				// places down to 16 (BENCHMARKS.md, "Finer windows").
+				// 30 records white-box SAP flips on the study's draw, on
+				// which it was chosen (24 for the Square attack's schedule
+				// from 0.05 at random places down to 16), and 87 % of
+				// white-box's flips on fresh draws (BENCHMARKS.md,
+				// "Finer windows").
 				p.method = attack.Search{EpsilonUV: a.EpsilonUV, Smoother: p.smoother, Loss: loss,
 					InitialFraction: 0.2, MinWindow: 4, Sweep: true, Hierarchy: true}
 			case a.Type == spec.TypePGD:
