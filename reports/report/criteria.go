@@ -59,8 +59,7 @@ func thresholds(expr string) map[string]string {
 	alone := func(m []int) bool {
 		before := strings.TrimRight(expr[:m[0]], " \t\n")
 		after := strings.TrimLeft(expr[m[1]:], " \t\n")
-		return !strings.HasSuffix(before, "*") && !strings.HasSuffix(before, "/") &&
-			!strings.HasSuffix(before, "+") && !strings.HasSuffix(before, "-") &&
+		return (before == "" || !strings.ContainsAny(before[len(before)-1:], "*/+-")) &&
 			(after == "" || !strings.ContainsAny(after[:1], "*/+-"))
 	}
 	for _, m := range cmpVarNum.FindAllStringSubmatchIndex(expr, -1) {
