@@ -41,7 +41,7 @@ func main() {
 		momentum   = flag.String("momentum", "0", "finite-difference momentum values to compare")
 		seed       = flag.Uint64("seed", 1, "seed")
 		first      = flag.Int("first", 0, "pairs of each record's first estimate (0: as the others); that many fewer queries are left for the later estimates")
-		data       = flag.String("reference", "", "data root: attack the reference CNN on 20 test-split records per class (seed 2020, the draw of bbstudy-cnn-test-split.yaml) instead of the analytic model")
+		data       = flag.String("reference", "", "data root: attack the reference CNN on 20 test-split records per class (by default the draw of bbstudy-cnn-test-split.yaml; see -draw) instead of the analytic model")
 		decay      = flag.Float64("decay", 0, "pool probes across estimates with this decay (0: off; see FiniteDifference.Decay)")
 		pgdSteps   = flag.Int("pgd-steps", 20, "SAP's PGD steps")
 		sapSteps   = flag.Int("sap-steps", 40, "SAP's smoothed steps")
@@ -62,6 +62,9 @@ func main() {
 		searchFrom = flag.String("search-from", "", "with -search: weights file of a second CNN; start each search from the signs of white-box SAP's perturbation on it (a transfer prior)")
 		tag        = flag.String("tag", "sap_fd_5000", "with -reference: the attack name each record's random stream is derived from (engine.RecordRand); another tag is another seed")
 		perRecord  = flag.Bool("per-record", false, "with -search: also print each record's outcome and queries")
+		tree       = flag.Bool("tree", false, "with -search: the tree of halves (Search.Tree; implies -sweep -hierarchy)")
+		searchCE   = flag.Bool("search-ce", false, "with -search: judge proposals by cross-entropy instead of the logit margin")
+		draw       = flag.Uint64("draw", 2020, "with -reference: the seed of the per-class draw from the test split (dataset seed; 2020 is bbstudy-cnn-test-split.yaml's)")
 		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
 	)
 	flag.Parse()
@@ -82,7 +85,7 @@ func main() {
 			log.Fatal(err)
 		}
 		clf = m
-		set, err := dataset.Load(ctx, dataset.Config{Source: dataset.CinC2017, Path: *data, Split: "han2020-test", PerClass: 20, Seed: 2020})
+		set, err := dataset.Load(ctx, dataset.Config{Source: dataset.CinC2017, Path: *data, Split: "han2020-test", PerClass: 20, Seed: *draw})
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -194,13 +197,17 @@ func main() {
 		if *searchFrom != "" {
 			start = surrogateStart(ctx, *searchFrom, items())
 		}
+		searchLoss := model.LogitMargin
+		if *searchCE {
+			searchLoss = model.CrossEntropy
+		}
 		for _, wstr := range strings.Split(*search, ",") {
 			w, err := strconv.Atoi(wstr)
 			if err != nil {
 				log.Fatal(err)
 			}
 			for _, b := range budgetList {
-				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: model.LogitMargin, Sweep: *sweep, Hierarchy: *hierarchy, Start: start}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
+				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: searchLoss, Sweep: *sweep, Hierarchy: *hierarchy, Tree: *tree, Start: start}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
 				if err != nil {
 					log.Fatal(err)
 				}

@@ -25,6 +25,11 @@ import (
 // 10, 20, 40, 60 and 80 % of the record's queries (the Square attack's
 // schedule), never below MinWindow samples.
 //
+// With Sweep and Hierarchy the windows of each size are instead tried in
+// turn on a grid, coarse to fine; with Tree that hierarchy is a binary
+// tree of halves that skips the halves its measurements predict to lose
+// (search_tree.go), the engine's setting.
+//
 // Every iteration is one Predict signal per item, batched across items;
 // an item stops at its first success, or when its query budget (the
 // Oracle's, or Queries when the Oracle has none) is spent. Draws come
@@ -52,6 +57,16 @@ type Search struct {
 	// schedule of shares of the budget (SignHunter's order, Al-Dujaili
 	// and O'Reilly 2020), so the schedule does not depend on the budget.
 	Hierarchy bool
+	// Tree (implying Sweep and Hierarchy) runs the hierarchy's levels as
+	// a binary tree: each window is split into exact halves at the next
+	// level, a proposal negates one window's signs, and the second half
+	// of a window is left untried when its sibling's test and their
+	// parent's predict that negating it loses (search_tree.go). The
+	// search starts from one random sign per first-level window. Once the
+	// tree's windows cannot be halved without falling under MinWindow,
+	// the search sweeps windows of MinWindow on shifted grids, as
+	// Hierarchy does at its last level.
+	Tree bool
 	// Start, when set, returns an item's starting perturbation (the
 	// whole signal, in adu; nil for none): the search starts from its
 	// signs, and from random ones where it is 0.
@@ -107,7 +122,8 @@ type searchItem struct {
 	slots     []int
 	slotsW    int
 	slotsNext int
-	level     int // Hierarchy: sweeps completed, the window's halvings
+	level     int         // Hierarchy: sweeps completed, the window's halvings
+	tree      *searchTree // Tree: the tree's state until its last level is done
 }
 
 // Attack runs the search on every item of o.
@@ -115,6 +131,9 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 	s = s.WithDefaults()
 	if err := s.Validate(); err != nil {
 		return nil, err
+	}
+	if s.Tree {
+		s.Sweep, s.Hierarchy = true, true
 	}
 	tr := newTrack(o)
 	total := o.budget
@@ -145,6 +164,10 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 				si.s[t] = si.s[t-1]
 			}
 		}
+		if s.Tree && len(si.s) > 0 {
+			si.tree = newSearchTree(it, len(si.s), s.window(s.InitialFraction, len(si.s), w), w)
+			si.tree.start(it, si.s, from, vs.Start)
+		}
 		si.sNext = append([]float64(nil), si.s...)
 		s.signal(si, x, si.s)
 		st[i] = si
@@ -166,6 +189,9 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 			won := succeeded(o.items[i], sc)
 			// A success is kept even when the loss does not rank it
 			// higher (cross-entropy can fall as the label flips).
+			if si.tree != nil && tr.steps[i] > 0 {
+				si.tree.result(o.items[i], v-si.value, v > si.value || won)
+			}
 			if tr.steps[i] == 0 || v > si.value || won {
 				si.value = v
 				si.s, si.sNext = si.sNext, si.s
@@ -207,6 +233,18 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 	if n == 0 {
 		return
 	}
+	if si.tree != nil && si.tree.finished() {
+		// On to the hierarchy's last level: windows of MinWindow.
+		si.tree = nil
+		si.level = max(0, int(math.Ceil(math.Log2(s.InitialFraction*float64(n)/float64(si.window)))))
+	}
+	if si.tree != nil {
+		lo, hi := si.tree.window()
+		for t := lo; t < hi; t++ {
+			si.sNext[t] = -si.s[t]
+		}
+		return
+	}
 	p := s.InitialFraction
 	if s.Sweep && s.Hierarchy {
 		p = math.Ldexp(p, -si.level)
@@ -217,7 +255,7 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 			}
 		}
 	}
-	w := min(n, max(si.window, int(p*float64(n))))
+	w := s.window(p, n, si.window)
 	var lo int
 	if s.Sweep {
 		lo = si.sweep(it, w, n)
@@ -238,6 +276,12 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 	for t := lo; t < lo+w; t++ {
 		si.sNext[t] = v
 	}
+}
+
+// window is the size of windows covering a share p of n samples, never
+// below least nor above n.
+func (Search) window(p float64, n, least int) int {
+	return min(n, max(least, int(p*float64(n))))
 }
 
 // sweep returns the next window start of size w: the windows of a grid

@@ -80,3 +80,87 @@ func TestSearchHierarchy(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchTree drives the tree on an objective that adds up over the
+// samples, f(s) = Σ g·s, where its predictions are exact: every second
+// half it tries gains, no window it leaves untried would have, and once
+// it is finished no window it does not split further gains by negation.
+// It also checks the tree's shape and that it saves tests.
+func TestSearchTree(t *testing.T) {
+	const n, w0, least = 200, 40, 4
+	it := Item{Rand: rand.New(rand.NewPCG(3, 4))}
+	g := make([]float64, n)
+	for k := range g {
+		g[k] = it.Rand.NormFloat64()
+	}
+	gain := func(s []float64, lo, hi int) float64 { // of negating [lo, hi)
+		var d float64
+		for k := lo; k < hi; k++ {
+			d -= 2 * g[k] * s[k]
+		}
+		return d
+	}
+	tr := newSearchTree(it, n, w0, least)
+	s := make([]float64, n)
+	tr.start(it, s, nil, 0)
+	for _, task := range tr.tasks {
+		for k := task.a.lo + 1; k < task.a.hi; k++ {
+			if s[k] != s[task.a.lo] {
+				t.Fatalf("start: window [%d, %d) not of one sign", task.a.lo, task.a.hi)
+			}
+		}
+	}
+	var nodes [][2]int
+	tests := 0
+	for !tr.finished() {
+		if tests > 10*n {
+			t.Fatal("the tree does not finish")
+		}
+		task, second := tr.tasks[tr.next], tr.second
+		if task.paired && !second && (task.a.hi-task.a.lo)+(task.b.hi-task.b.lo) < 2*least {
+			t.Fatalf("halves [%d, %d) and [%d, %d) of a window under %d samples", task.a.lo, task.a.hi, task.b.lo, task.b.hi, 2*least)
+		}
+		lo, hi := tr.window()
+		if lo < 0 || hi > n || lo >= hi {
+			t.Fatalf("window [%d, %d) outside [0, %d)", lo, hi, n)
+		}
+		d := gain(s, lo, hi)
+		if second && !(d > 0) {
+			t.Errorf("second half [%d, %d) tried but gains %v", lo, hi, d)
+		}
+		kept := d > 0
+		if kept {
+			for k := lo; k < hi; k++ {
+				s[k] = -s[k]
+			}
+		}
+		tests++
+		tr.result(it, d, kept)
+		if task.paired && !second && !tr.second {
+			nodes = append(nodes, [2]int{task.a.lo, task.a.hi}, [2]int{task.b.lo, task.b.hi})
+			if d := gain(s, task.b.lo, task.b.hi); d > 1e-9 {
+				t.Errorf("half [%d, %d) left untried but gains %v", task.b.lo, task.b.hi, d)
+			}
+		} else if !task.paired {
+			nodes = append(nodes, [2]int{task.a.lo, task.a.hi})
+		} else if second {
+			nodes = append(nodes, [2]int{task.a.lo, task.a.hi}, [2]int{task.b.lo, task.b.hi})
+		}
+	}
+	leaves := 0
+	for _, nd := range nodes {
+		if nd[1]-nd[0] >= 2*least {
+			continue
+		}
+		leaves++
+		if d := gain(s, nd[0], nd[1]); d > 1e-9 {
+			t.Errorf("finished, but negating leaf [%d, %d) gains %v", nd[0], nd[1], d)
+		}
+	}
+	// 200 samples from windows of 40: about 5 + 10 + 20 + 40 windows of
+	// 40, 20, 10 and 5 samples, the last ones leaves.
+	if leaves < 40 || tests >= len(nodes) {
+		t.Errorf("%d windows (%d leaves) for %d tests; want ≥ 40 leaves and fewer tests than windows", len(nodes), leaves, tests)
+	}
+	t.Logf("%d windows, %d leaves, %d tests", len(nodes), leaves, tests)
+}

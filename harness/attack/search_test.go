@@ -81,7 +81,8 @@ func TestSearchValidate(t *testing.T) {
 }
 
 // TestSearchStart checks that the search starts from the signs Start
-// gives: with one query, the outcome is x + S(ε·sign(start)) on the span.
+// gives, with and without Tree: with one query, the outcome is
+// x + S(ε·sign(start)) on the span.
 func TestSearchStart(t *testing.T) {
 	it := items(t, 2, 5)
 	sm := attack.DefaultSmoother(300)
@@ -92,7 +93,19 @@ func TestSearchStart(t *testing.T) {
 		}
 		return d
 	}
-	out := run(t, attack.Search{Smoother: sm, Start: start}, modeltest.Analytic{}, nil, it, 1)
+	for _, tree := range []bool{false, true} {
+		checkStart(t, it, run(t, attack.Search{Smoother: sm, Start: start, Tree: tree}, modeltest.Analytic{}, nil, it, 1))
+	}
+	short := func(attack.Item) []float64 { return make([]float64, 10) }
+	if _, err := (attack.Search{Start: short}).Attack(t.Context(), attack.NewOracle(modeltest.Analytic{}, nil, it, 5)); err == nil {
+		t.Error("a Start of the wrong length: no error")
+	}
+}
+
+// checkStart checks that each outcome is x + S(ε·1) on the span.
+func checkStart(t *testing.T, it []attack.Item, out []attack.Outcome) {
+	t.Helper()
+	sm := attack.DefaultSmoother(300)
 	for i, o := range out {
 		x := it[i].Record.Signal.Samples
 		vs := it[i].Record.ValidSpan()
@@ -110,8 +123,39 @@ func TestSearchStart(t *testing.T) {
 			}
 		}
 	}
-	short := func(attack.Item) []float64 { return make([]float64, 10) }
-	if _, err := (attack.Search{Start: short}).Attack(t.Context(), attack.NewOracle(modeltest.Analytic{}, nil, it, 5)); err == nil {
-		t.Error("a Start of the wrong length: no error")
+}
+
+// TestSearchTreeSaves checks Search.Tree through the Oracle: within the
+// budget and ε, deterministic, and on the analytic model it flips at
+// least as many items as the plain hierarchy with fewer queries.
+func TestSearchTreeSaves(t *testing.T) {
+	const budget = 1000
+	it := func() []attack.Item { return items(t, 10, 6) }
+	base := attack.Search{Smoother: attack.DefaultSmoother(300), Loss: model.LogitMargin, InitialFraction: 0.2, MinWindow: 4, Sweep: true, Hierarchy: true}
+	tree := base
+	tree.Tree = true
+	plain := run(t, base, modeltest.Analytic{}, nil, it(), budget)
+	clf := model.NewCounting(blackBox{modeltest.Analytic{}})
+	out := run(t, tree, clf, nil, it(), budget)
+	checkBounds(t, it(), out, 10)
+	queries := func(out []attack.Outcome) (q int64) {
+		for i, o := range out {
+			if o.Queries > budget {
+				t.Errorf("item %d: %d queries over the budget %d", i, o.Queries, budget)
+			}
+			q += o.Queries
+		}
+		return q
 	}
+	if q := queries(out); q != clf.Queries() {
+		t.Errorf("outcomes count %d queries, the model saw %d", q, clf.Queries())
+	}
+	if !reflect.DeepEqual(out, run(t, tree, modeltest.Analytic{}, nil, it(), budget)) {
+		t.Error("two runs with the same seeds differ")
+	}
+	ns, np, qs, qp := successes(out), successes(plain), queries(out), queries(plain)
+	if ns < np || qs >= qp {
+		t.Errorf("tree: %d flipped with %d queries; hierarchy: %d with %d; want as many flipped with fewer queries", ns, qs, np, qp)
+	}
+	t.Logf("tree: %d flipped with %d queries; hierarchy: %d with %d", ns, qs, np, qp)
 }

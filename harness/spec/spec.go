@@ -33,7 +33,7 @@ const (
 	GradientAuto             = "auto"              // the model's gradient if offered, else finite differences
 	GradientPlugin           = "plugin"            // the model's gradient; an error if it has none
 	GradientFiniteDifference = "finite-difference" // zeroth-order estimate from Predict only
-	GradientSearch           = "search"            // no gradient: random search (Square attack) in the attack's set, from Predict only
+	GradientSearch           = "search"            // no gradient: a coarse-to-fine random search (after the Square attack) in the attack's set, from Predict only
 )
 
 // Losses an attack can ascend (untargeted) or descend (targeted).
