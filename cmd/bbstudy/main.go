@@ -64,6 +64,8 @@ func main() {
 		perRecord  = flag.Bool("per-record", false, "with -search: also print each record's outcome and queries")
 		tree       = flag.Bool("tree", false, "with -search: the tree of halves (Search.Tree; implies -sweep -hierarchy)")
 		searchCE   = flag.Bool("search-ce", false, "with -search: judge proposals by cross-entropy instead of the logit margin")
+		perClass   = flag.Int("per-class", 20, "with -reference: records drawn per class from the test split (0: all 853)")
+		part       = flag.String("part", "", "with -reference: attack only part k of n (\"k/n\", 0-based) of the correctly classified records, to split a study across processes")
 		draw       = flag.Uint64("draw", 2020, "with -reference: the seed of the per-class draw from the test split (dataset seed; 2020 is bbstudy-cnn-test-split.yaml's)")
 		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
 	)
@@ -85,7 +87,7 @@ func main() {
 			log.Fatal(err)
 		}
 		clf = m
-		set, err := dataset.Load(ctx, dataset.Config{Source: dataset.CinC2017, Path: *data, Split: "han2020-test", PerClass: 20, Seed: *draw})
+		set, err := dataset.Load(ctx, dataset.Config{Source: dataset.CinC2017, Path: *data, Split: "han2020-test", PerClass: *perClass, Seed: *draw})
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -109,6 +111,19 @@ func main() {
 			it.Rand = rand.New(rand.NewPCG(*seed, uint64(i)))
 		}
 		keep = append(keep, it)
+	}
+	if *part != "" {
+		var k, of int
+		if _, err := fmt.Sscanf(*part, "%d/%d", &k, &of); err != nil || of < 1 || k < 0 || k >= of {
+			log.Fatalf("-part %q: want k/n with 0 ≤ k < n", *part)
+		}
+		var mine []attack.Item
+		for i, it := range keep {
+			if i%of == k {
+				mine = append(mine, it)
+			}
+		}
+		keep = mine
 	}
 	items := func() []attack.Item {
 		out := slices.Clone(keep)
