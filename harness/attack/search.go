@@ -187,11 +187,11 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 			label, dir := lossLabel(o.items[i], s.Loss)
 			v := dir * Loss(sc, o.info.Scores, label, s.Loss)
 			won := succeeded(o.items[i], sc)
-			// A success is kept even when the loss does not rank it
-			// higher (cross-entropy can fall as the label flips).
 			if si.tree != nil && tr.steps[i] > 0 {
 				si.tree.result(o.items[i], v-si.value, v > si.value || won)
 			}
+			// A success is kept even when the loss does not rank it
+			// higher (cross-entropy can fall as the label flips).
 			if tr.steps[i] == 0 || v > si.value || won {
 				si.value = v
 				si.s, si.sNext = si.sNext, si.s

@@ -163,4 +163,21 @@ func TestSearchTree(t *testing.T) {
 		t.Errorf("%d windows (%d leaves) for %d tests; want ≥ 40 leaves and fewer tests than windows", len(nodes), leaves, tests)
 	}
 	t.Logf("%d windows, %d leaves, %d tests", len(nodes), leaves, tests)
+	// A span shorter than two least windows has only the first level:
+	// one or two windows (the grid's offset is random) covering it.
+	short := newSearchTree(it, 3, 3, least)
+	in := make([]int, 3)
+	for k := 0; !short.finished(); k++ {
+		lo, hi := short.window()
+		if k == 2 || lo < 0 || hi <= lo || hi > 3 {
+			t.Fatalf("3-sample span: window %d is [%d, %d)", k, lo, hi)
+		}
+		for j := lo; j < hi; j++ {
+			in[j]++
+		}
+		short.result(it, -1, false)
+	}
+	if !reflect.DeepEqual(in, []int{1, 1, 1}) {
+		t.Errorf("3-sample span: windows per sample %v; want each sample in one", in)
+	}
 }
