@@ -41,7 +41,7 @@ func main() {
 		momentum   = flag.String("momentum", "0", "finite-difference momentum values to compare")
 		seed       = flag.Uint64("seed", 1, "seed")
 		first      = flag.Int("first", 0, "pairs of each record's first estimate (0: as the others); that many fewer queries are left for the later estimates")
-		data       = flag.String("reference", "", "data root: attack the reference CNN on 20 test-split records per class (by default the draw of bbstudy-cnn-test-split.yaml; see -draw) instead of the analytic model")
+		data       = flag.String("reference", "", "data root: attack the reference CNN on test-split records (-per-class of each class; by default the draw of bbstudy-cnn-test-split.yaml, see -draw) instead of the analytic model")
 		decay      = flag.Float64("decay", 0, "pool probes across estimates with this decay (0: off; see FiniteDifference.Decay)")
 		pgdSteps   = flag.Int("pgd-steps", 20, "SAP's PGD steps")
 		sapSteps   = flag.Int("sap-steps", 40, "SAP's smoothed steps")
