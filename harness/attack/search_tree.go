@@ -49,8 +49,13 @@ func newSearchTree(it Item, n, w, least int) *searchTree {
 	for lo := it.Rand.IntN(w) - w + 1; lo < n; lo += w {
 		t.tasks = append(t.tasks, treeTask{a: treeNode{lo: max(lo, 0), hi: min(lo+w, n)}})
 	}
-	it.Rand.Shuffle(len(t.tasks), func(a, b int) { t.tasks[a], t.tasks[b] = t.tasks[b], t.tasks[a] })
+	t.shuffle(it)
 	return t
+}
+
+// shuffle puts the level's tasks in random order.
+func (t *searchTree) shuffle(it Item) {
+	it.Rand.Shuffle(len(t.tasks), func(a, b int) { t.tasks[a], t.tasks[b] = t.tasks[b], t.tasks[a] })
 }
 
 // start sets the signs s of the span (which begins at sample off of the
@@ -125,5 +130,5 @@ func (t *searchTree) nextLevel(it Item) {
 	}
 	t.done = t.done[:0]
 	t.last = len(t.tasks) == 0
-	it.Rand.Shuffle(len(t.tasks), func(a, b int) { t.tasks[a], t.tasks[b] = t.tasks[b], t.tasks[a] })
+	t.shuffle(it)
 }
