@@ -18,7 +18,9 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,6 +69,9 @@ func main() {
 		perClass   = flag.Int("per-class", 20, "with -reference: records drawn per class from the test split (0: all 853)")
 		part       = flag.String("part", "", "with -reference: attack only part k of n (\"k/n\", 0-based) of the correctly classified records, to split a study across processes")
 		draw       = flag.Uint64("draw", 2020, "with -reference: the seed of the per-class draw from the test split (dataset seed; 2020 is bbstudy-cnn-test-split.yaml's)")
+		minSpan    = flag.Int("min-span", 0, "attack only records whose recorded span has at least this many samples")
+		maxSpan    = flag.Int("max-span", 0, "attack only records whose recorded span has at most this many samples (0: no limit)")
+		idFile     = flag.String("ids", "", "attack only the records whose IDs this file lists, one per line")
 		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
 	)
 	flag.Parse()
@@ -95,8 +100,25 @@ func main() {
 	} else {
 		recs = modeltest.Records(*n, *length, *seed)
 	}
+	var idSet map[string]bool
+	if *idFile != "" {
+		b, err := os.ReadFile(*idFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		idSet = map[string]bool{}
+		for _, id := range strings.Fields(string(b)) {
+			idSet[id] = true
+		}
+	}
 	var keep []attack.Item
 	for i, r := range recs {
+		if idSet != nil && !idSet[r.ID] {
+			continue
+		}
+		if n := r.ValidSpan().Len(); n < *minSpan || (*maxSpan > 0 && n > *maxSpan) {
+			continue
+		}
 		s, err := clf.Predict(ctx, [][]float64{r.Signal.Samples})
 		if err != nil {
 			log.Fatal(err)
@@ -228,7 +250,7 @@ func main() {
 				}
 				if *perRecord {
 					for i, o := range out {
-						fmt.Printf("record %s (%s): success %v, queries %d\n", keep[i].Record.ID, keep[i].Record.Label, o.Success, o.Queries)
+						fmt.Printf("record %s (%s): success %v, queries %d, span %d, margin %.4f\n", keep[i].Record.ID, keep[i].Record.Label, o.Success, o.Queries, keep[i].Record.ValidSpan().Len(), scoreMargin(o.Scores, keep[i].Label))
 					}
 				}
 				s, mq := count(out)
@@ -284,4 +306,20 @@ func main() {
 			}
 		}
 	}
+}
+
+// scoreMargin is the true label's score minus the highest other, in the
+// model's scores (logits for the reference CNN; NaN without scores):
+// below 0 the label has flipped.
+func scoreMargin(sc []float64, label int) float64 {
+	if label < 0 || label >= len(sc) {
+		return math.NaN()
+	}
+	best := math.Inf(-1)
+	for j, v := range sc {
+		if j != label {
+			best = max(best, v)
+		}
+	}
+	return sc[label] - best
 }
