@@ -250,7 +250,11 @@ func main() {
 				}
 				if *perRecord {
 					for i, o := range out {
-						fmt.Printf("record %s (%s): success %v, queries %d, span %d, margin %.4f\n", keep[i].Record.ID, keep[i].Record.Label, o.Success, o.Queries, keep[i].Record.ValidSpan().Len(), scoreMargin(o.Scores, keep[i].Label))
+						margin := math.NaN()
+						if o.Scores != nil {
+							margin = attack.Loss(o.Scores, clf.Info().Scores, keep[i].Label, model.LogitMargin)
+						}
+						fmt.Printf("record %s (%s): success %v, queries %d, span %d, margin %.4f\n", keep[i].Record.ID, keep[i].Record.Label, o.Success, o.Queries, keep[i].Record.ValidSpan().Len(), margin)
 					}
 				}
 				s, mq := count(out)
@@ -306,20 +310,4 @@ func main() {
 			}
 		}
 	}
-}
-
-// scoreMargin is the true label's score minus the highest other, in the
-// model's scores (logits for the reference CNN; NaN without scores):
-// below 0 the label has flipped.
-func scoreMargin(sc []float64, label int) float64 {
-	if label < 0 || label >= len(sc) {
-		return math.NaN()
-	}
-	best := math.Inf(-1)
-	for j, v := range sc {
-		if j != label {
-			best = max(best, v)
-		}
-	}
-	return sc[label] - best
 }
