@@ -65,6 +65,7 @@ func main() {
 		tag        = flag.String("tag", "sap_fd_5000", "with -reference: the attack name each record's random stream is derived from (engine.RecordRand); another tag is another seed")
 		perRecord  = flag.Bool("per-record", false, "with -search: also print each record's outcome and queries")
 		tree       = flag.Bool("tree", false, "with -search: the tree of halves (Search.Tree; implies -sweep -hierarchy)")
+		edges      = flag.Bool("edges", false, "with -search: after the tree, move the boundaries between runs of one sign first (Search.Edges; implies -tree)")
 		searchCE   = flag.Bool("search-ce", false, "with -search: judge proposals by cross-entropy instead of the logit margin")
 		perClass   = flag.Int("per-class", 20, "with -reference: records drawn per class from the test split (0: all 853)")
 		part       = flag.String("part", "", "with -reference: attack only part k of n (\"k/n\", 0-based) of the correctly classified records, to split a study across processes")
@@ -244,7 +245,7 @@ func main() {
 				log.Fatal(err)
 			}
 			for _, b := range budgetList {
-				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: searchLoss, Sweep: *sweep, Hierarchy: *hierarchy, Tree: *tree, Start: start}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
+				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: searchLoss, Sweep: *sweep, Hierarchy: *hierarchy, Tree: *tree, Edges: *edges, Start: start}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
 				if err != nil {
 					log.Fatal(err)
 				}

@@ -28,7 +28,9 @@ import (
 // With Sweep and Hierarchy the windows of each size are instead tried in
 // turn on a grid, coarse to fine; with Tree that hierarchy is a binary
 // tree of halves that skips the halves its measurements predict to lose
-// (search_tree.go), the engine's setting.
+// (search_tree.go); with Edges the finest scale is searched at the
+// boundaries between runs of one sign first (search_edges.go), the
+// engine's setting.
 //
 // Every iteration is one Predict signal per item, batched across items;
 // an item stops at its first success, or when its query budget (the
@@ -67,6 +69,11 @@ type Search struct {
 	// the search sweeps windows of MinWindow on shifted grids, as
 	// Hierarchy does at its last level.
 	Tree bool
+	// Edges (implying Tree) replaces those last sweeps by passes that
+	// first move every boundary between runs of one sign by MinWindow,
+	// then sweep a grid of MinWindow, leaving out windows that only repeat
+	// a move (search_edges.go). The engine's setting.
+	Edges bool
 	// Start, when set, returns an item's starting perturbation (the
 	// whole signal, in adu; nil for none): the search starts from its
 	// signs, and from random ones where it is 0.
@@ -122,8 +129,9 @@ type searchItem struct {
 	slots     []int
 	slotsW    int
 	slotsNext int
-	level     int         // Hierarchy: sweeps completed, the window's halvings
-	tree      *searchTree // Tree: the tree's state until its last level is done
+	level     int          // Hierarchy: sweeps completed, the window's halvings
+	tree      *searchTree  // Tree: the tree's state until its last level is done
+	edges     *searchEdges // Edges: the stage after the tree
 }
 
 // Attack runs the search on every item of o.
@@ -131,6 +139,9 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 	s = s.WithDefaults()
 	if err := s.Validate(); err != nil {
 		return nil, err
+	}
+	if s.Edges {
+		s.Tree = true
 	}
 	if s.Tree {
 		s.Sweep, s.Hierarchy = true, true
@@ -156,11 +167,13 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 			}
 		}
 		for t := range si.s {
-			if from != nil && from[vs.Start+t] != 0 {
+			switch {
+			case from != nil && from[vs.Start+t] != 0:
 				si.s[t] = sign(from[vs.Start+t])
-			} else if t%w == 0 || (from != nil && from[vs.Start+t-1] != 0) {
+			case s.Tree: // the tree's start draws the others
+			case t%w == 0 || (from != nil && from[vs.Start+t-1] != 0):
 				si.s[t] = float64(1 - 2*it.Rand.IntN(2))
-			} else {
+			default:
 				si.s[t] = si.s[t-1]
 			}
 		}
@@ -189,6 +202,9 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 			won := succeeded(o.items[i], sc)
 			if si.tree != nil && tr.steps[i] > 0 {
 				si.tree.result(o.items[i], v-si.value, v > si.value || won)
+			}
+			if si.edges != nil {
+				si.edges.result(v > si.value || won)
 			}
 			// A success is kept even when the loss does not rank it
 			// higher (cross-entropy can fall as the label flips).
@@ -237,6 +253,13 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 		// On to the hierarchy's last level: windows of MinWindow.
 		si.tree = nil
 		si.level = max(0, int(math.Ceil(math.Log2(s.InitialFraction*float64(n)/float64(si.window)))))
+		if s.Edges {
+			si.edges = newSearchEdges(it, si.s, si.window)
+		}
+	}
+	if si.edges != nil {
+		si.edges.propose(it, si.s, si.sNext)
+		return
 	}
 	if si.tree != nil {
 		lo, hi := si.tree.window()

@@ -1,6 +1,7 @@
 package attack
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -179,5 +180,75 @@ func TestSearchTree(t *testing.T) {
 	}
 	if !reflect.DeepEqual(in, []int{1, 1, 1}) {
 		t.Errorf("3-sample span: windows per sample %v; want each sample in one", in)
+	}
+}
+
+// TestSearchEdges drives the edge stage on an objective that adds up over
+// the samples, f(s) = Σ g·s, with g of one sign in runs and the signs'
+// boundaries all misplaced by two least windows: every pass first moves
+// each boundary (both sides, a kept move pushed on at once), then tries
+// a grid of windows; one pass puts every boundary in place, and the next
+// finds nothing to gain.
+func TestSearchEdges(t *testing.T) {
+	const n, w = 240, 4
+	it := Item{Rand: rand.New(rand.NewPCG(7, 8))}
+	// g: runs of 40 samples, alternating in sign, sizes in (0.5, 1.5).
+	g := make([]float64, n)
+	for k := range g {
+		g[k] = (0.5 + it.Rand.Float64()) * float64(1-2*(k/40%2))
+	}
+	s := make([]float64, n) // g's signs with each boundary 8 samples late
+	for k := range s {
+		s[k] = float64(1 - 2*(max(k-8, 0)/40%2))
+	}
+	f := func(s []float64) (v float64) {
+		for k := range s {
+			v += g[k] * s[k]
+		}
+		return v
+	}
+	e := newSearchEdges(it, s, w)
+	if moves := 2 * 5; len(e.queue) < moves+n/w || e.queue[moves-1] < 0 || e.queue[moves] >= 0 {
+		t.Fatalf("pass of %d: want the 10 moves of the 5 boundaries first, then a grid of ≥ %d windows", len(e.queue), n/w)
+	}
+	next := make([]float64, n)
+	want := make([]float64, n)
+	for k := range g {
+		want[k] = math.Copysign(1, g[k])
+	}
+	passes, keptLater := 1, 0
+	for q := range 2 * len(e.queue) {
+		if e.next == len(e.queue) {
+			if passes++; passes == 2 && !reflect.DeepEqual(s, want) {
+				t.Fatalf("after the first pass (%d proposals) signs %v; want every boundary in place, %v", q, s, want)
+			}
+		}
+		copy(next, s)
+		e.propose(it, s, next)
+		var changed []int
+		for k := range s {
+			if next[k] != s[k] {
+				changed = append(changed, k)
+			}
+		}
+		if len(changed) == 0 || len(changed) > w || changed[len(changed)-1]-changed[0] >= w {
+			t.Fatalf("proposal %d changes samples %v; want 1 to %d adjacent ones", q, changed, w)
+		}
+		lo, hi := changed[0], changed[len(changed)-1]+1
+		touches := (lo > 0 && s[lo-1] != s[lo]) || (hi < n && s[hi] != s[hi-1])
+		if e.move >= 0 && !touches {
+			t.Fatalf("proposal %d: a move of samples [%d, %d), touching no boundary", q, lo, hi)
+		}
+		kept := f(next) > f(s)
+		if kept {
+			copy(s, next)
+			if passes > 1 {
+				keptLater++
+			}
+		}
+		e.result(kept)
+	}
+	if passes < 2 || keptLater > 0 {
+		t.Errorf("%d passes, %d proposals kept after the first; want ≥ 2 and none", passes, keptLater)
 	}
 }

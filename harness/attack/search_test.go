@@ -125,20 +125,17 @@ func checkStart(t *testing.T, it []attack.Item, out []attack.Outcome) {
 	}
 }
 
-// TestSearchTreeSaves checks Search.Tree through the Oracle: within the
-// budget and ε, deterministic, and on the analytic model it flips at
-// least as many items as the plain hierarchy with fewer queries.
+// TestSearchTreeSaves checks Search.Tree and Search.Edges through the
+// Oracle: within the budget and ε, every query counted, deterministic;
+// and on the analytic model, over five seeds of ten items, the tree
+// flips as many items as the plain hierarchy with fewer queries.
 func TestSearchTreeSaves(t *testing.T) {
 	const budget = 1000
-	it := func() []attack.Item { return items(t, 10, 6) }
+	it := func(seed uint64) []attack.Item { return items(t, 10, seed) }
 	base := attack.Search{Smoother: attack.DefaultSmoother(300), Loss: model.LogitMargin, InitialFraction: 0.2, MinWindow: 4, Sweep: true, Hierarchy: true}
-	tree := base
-	tree.Tree = true
-	plain := run(t, base, modeltest.Analytic{}, nil, it(), budget)
-	clf := model.NewCounting(blackBox{modeltest.Analytic{}})
-	out := run(t, tree, clf, nil, it(), budget)
-	checkBounds(t, it(), out, 10)
-	queries := func(out []attack.Outcome) (q int64) {
+	tree, edges := base, base
+	tree.Tree, edges.Edges = true, true
+	queries := func(out []attack.Outcome, budget int64) (q int64) {
 		for i, o := range out {
 			if o.Queries > budget {
 				t.Errorf("item %d: %d queries over the budget %d", i, o.Queries, budget)
@@ -147,13 +144,29 @@ func TestSearchTreeSaves(t *testing.T) {
 		}
 		return q
 	}
-	if q := queries(out); q != clf.Queries() {
-		t.Errorf("outcomes count %d queries, the model saw %d", q, clf.Queries())
+	// At 1,500 queries two items reach the edge stage (their trees take
+	// 389 and 679 queries).
+	for _, c := range []struct {
+		name   string
+		s      attack.Search
+		budget int64
+	}{{"tree", tree, budget}, {"edges", edges, 1500}} {
+		clf := model.NewCounting(blackBox{modeltest.Analytic{}})
+		out := run(t, c.s, clf, nil, it(6), c.budget)
+		checkBounds(t, it(6), out, 10)
+		if q := queries(out, c.budget); q != clf.Queries() {
+			t.Errorf("%s: outcomes count %d queries, the model saw %d", c.name, q, clf.Queries())
+		}
+		if !reflect.DeepEqual(out, run(t, c.s, modeltest.Analytic{}, nil, it(6), c.budget)) {
+			t.Errorf("%s: two runs with the same seeds differ", c.name)
+		}
 	}
-	if !reflect.DeepEqual(out, run(t, tree, modeltest.Analytic{}, nil, it(), budget)) {
-		t.Error("two runs with the same seeds differ")
+	var ns, np, qs, qp int64
+	for seed := range uint64(5) {
+		out, plain := run(t, tree, modeltest.Analytic{}, nil, it(seed+1), budget), run(t, base, modeltest.Analytic{}, nil, it(seed+1), budget)
+		ns, np = ns+int64(successes(out)), np+int64(successes(plain))
+		qs, qp = qs+queries(out, budget), qp+queries(plain, budget)
 	}
-	ns, np, qs, qp := successes(out), successes(plain), queries(out), queries(plain)
 	if ns < np || qs >= qp {
 		t.Errorf("tree: %d flipped with %d queries; hierarchy: %d with %d; want as many flipped with fewer queries", ns, qs, np, qp)
 	}

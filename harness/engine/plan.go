@@ -87,13 +87,12 @@ func makePlans(s *spec.Spec, info model.Info, hasGradient, fidelityFallback, hav
 				// First windows of 0.2 of the record, halved level by
 				// level down to 4 samples as a tree that leaves a half
 				// untried when its sibling and parent predict it loses,
-				// then sweeps of 4-sample windows. On the reference CNN at
-				// 5,000 queries, over the whole test split, this flips
-				// 87 % of white-box SAP's flips (318 of 366; the plain
-				// hierarchy 309) with 17 % fewer mean queries
-				// (BENCHMARKS.md, "A tree of halves").
+				// then passes that move the boundaries between runs of
+				// one sign by 4 samples before sweeping 4-sample windows
+				// (BENCHMARKS.md, "A tree of halves" and "Moving the
+				// boundaries").
 				p.method = attack.Search{EpsilonUV: a.EpsilonUV, Smoother: p.smoother, Loss: loss,
-					InitialFraction: 0.2, MinWindow: 4, Tree: true}
+					InitialFraction: 0.2, MinWindow: 4, Edges: true}
 			case a.Type == spec.TypePGD:
 				p.method = attack.PGD{EpsilonUV: a.EpsilonUV, StepUV: a.StepUV, Steps: a.Steps,
 					RandomStart: a.RandomStart, EarlyStop: a.EarlyStop, Loss: loss}
