@@ -88,9 +88,12 @@ func makePlans(s *spec.Spec, info model.Info, hasGradient, fidelityFallback, hav
 				// level down to 4 samples as a tree that leaves a half
 				// untried when its sibling and parent predict it loses,
 				// then passes that move the boundaries between runs of
-				// one sign by 4 samples before sweeping 4-sample windows
-				// (BENCHMARKS.md, "A tree of halves" and "Moving the
-				// boundaries").
+				// one sign by 4 samples before sweeping 4-sample windows.
+				// On the reference CNN at 5,000 queries, over the whole
+				// test split, this flips 88 % of white-box SAP's flips
+				// (321 of 366; the tree with grid sweeps 318, the plain
+				// hierarchy 309; BENCHMARKS.md, "A tree of halves" and
+				// "Moving the boundaries").
 				p.method = attack.Search{EpsilonUV: a.EpsilonUV, Smoother: p.smoother, Loss: loss,
 					InitialFraction: 0.2, MinWindow: 4, Edges: true}
 			case a.Type == spec.TypePGD:
