@@ -288,16 +288,22 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 	} else {
 		lo = it.Rand.IntN(n - w + 1)
 	}
+	setOneSign(it, si.s, si.sNext, lo, lo+w)
+}
+
+// setOneSign sets next[lo:hi] to one random sign, the other one when s
+// has it there already.
+func setOneSign(it Item, s, next []float64, lo, hi int) {
 	v := float64(1 - 2*it.Rand.IntN(2))
 	same := true
-	for _, x := range si.s[lo : lo+w] {
+	for _, x := range s[lo:hi] {
 		same = same && x == v
 	}
 	if same {
 		v = -v
 	}
-	for t := lo; t < lo+w; t++ {
-		si.sNext[t] = v
+	for t := lo; t < hi; t++ {
+		next[t] = v
 	}
 }
 

@@ -61,18 +61,7 @@ func (e *searchEdges) propose(it Item, s, next []float64) {
 			}
 			continue
 		}
-		lo, hi := -1-c, -1-c+e.w
-		v := float64(1 - 2*it.Rand.IntN(2))
-		same := true
-		for _, x := range s[lo:hi] {
-			same = same && x == v
-		}
-		if same {
-			v = -v
-		}
-		for t := lo; t < hi; t++ {
-			next[t] = v
-		}
+		setOneSign(it, s, next, -1-c, -1-c+e.w)
 		return
 	}
 }
