@@ -70,9 +70,9 @@ type Search struct {
 	// Hierarchy does at its last level.
 	Tree bool
 	// Edges (implying Tree) replaces those last sweeps by passes that
-	// first move every boundary between runs of one sign by MinWindow,
-	// then sweep a grid of MinWindow, leaving out windows that only repeat
-	// a move (search_edges.go). The engine's setting.
+	// first move every boundary between runs of one sign by MinWindow (a
+	// kept move pushed on at once), then sweep a grid of MinWindow
+	// (search_edges.go). The engine's setting.
 	Edges bool
 	// Start, when set, returns an item's starting perturbation (the
 	// whole signal, in adu; nil for none): the search starts from its
@@ -250,11 +250,13 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 		return
 	}
 	if si.tree != nil && si.tree.finished() {
-		// On to the hierarchy's last level: windows of MinWindow.
+		// On to the edge stage, or to the hierarchy's last level:
+		// windows of MinWindow.
 		si.tree = nil
-		si.level = max(0, int(math.Ceil(math.Log2(s.InitialFraction*float64(n)/float64(si.window)))))
 		if s.Edges {
 			si.edges = newSearchEdges(it, si.s, si.window)
+		} else {
+			si.level = max(0, int(math.Ceil(math.Log2(s.InitialFraction*float64(n)/float64(si.window)))))
 		}
 	}
 	if si.edges != nil {
@@ -318,14 +320,21 @@ func (Search) window(p float64, n, least int) int {
 // grid is drawn again.
 func (si *searchItem) sweep(it Item, w, n int) int {
 	if si.slotsW != w || si.slotsNext == len(si.slots) {
-		si.slots, si.slotsW, si.slotsNext = si.slots[:0], w, 0
-		for lo := it.Rand.IntN(w) - w + 1; lo < n; lo += w {
-			si.slots = append(si.slots, min(max(lo, 0), n-w))
-		}
+		si.slots, si.slotsW, si.slotsNext = appendGrid(it, si.slots[:0], w, n), w, 0
 		it.Rand.Shuffle(len(si.slots), func(a, b int) { si.slots[a], si.slots[b] = si.slots[b], si.slots[a] })
 	}
 	si.slotsNext++
 	return si.slots[si.slotsNext-1]
+}
+
+// appendGrid appends to dst the starts of the windows of w samples on a
+// grid of step w at a random offset over n samples, the end ones clamped
+// into [0, n−w].
+func appendGrid(it Item, dst []int, w, n int) []int {
+	for lo := it.Rand.IntN(w) - w + 1; lo < n; lo += w {
+		dst = append(dst, min(max(lo, 0), n-w))
+	}
+	return dst
 }
 
 // signal writes x + S(ε·signs) on the span (x elsewhere) into si.next.

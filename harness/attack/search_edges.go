@@ -38,8 +38,9 @@ func (e *searchEdges) pass(it Item, s []float64) {
 		}
 	}
 	moves := len(e.queue)
-	for lo := it.Rand.IntN(e.w) - e.w + 1; lo < len(s); lo += e.w {
-		e.queue = append(e.queue, -1-min(max(lo, 0), len(s)-e.w))
+	e.queue = appendGrid(it, e.queue, e.w, len(s))
+	for k := moves; k < len(e.queue); k++ {
+		e.queue[k] = -1 - e.queue[k]
 	}
 	shuffle := func(q []int) { it.Rand.Shuffle(len(q), func(a, b int) { q[a], q[b] = q[b], q[a] }) }
 	shuffle(e.queue[:moves])
