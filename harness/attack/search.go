@@ -200,15 +200,16 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 			label, dir := lossLabel(o.items[i], s.Loss)
 			v := dir * Loss(sc, o.info.Scores, label, s.Loss)
 			won := succeeded(o.items[i], sc)
-			if si.tree != nil && tr.steps[i] > 0 {
-				si.tree.result(o.items[i], v-si.value, v > si.value || won)
-			}
-			if si.edges != nil {
-				si.edges.result(v > si.value || won)
-			}
 			// A success is kept even when the loss does not rank it
 			// higher (cross-entropy can fall as the label flips).
-			if tr.steps[i] == 0 || v > si.value || won {
+			better := v > si.value || won
+			if si.tree != nil && tr.steps[i] > 0 {
+				si.tree.result(o.items[i], v-si.value, better)
+			}
+			if si.edges != nil {
+				si.edges.result(better)
+			}
+			if tr.steps[i] == 0 || better {
 				si.value = v
 				si.s, si.sNext = si.sNext, si.s
 				si.cur, si.next = si.next, si.cur
@@ -321,10 +322,15 @@ func (Search) window(p float64, n, least int) int {
 func (si *searchItem) sweep(it Item, w, n int) int {
 	if si.slotsW != w || si.slotsNext == len(si.slots) {
 		si.slots, si.slotsW, si.slotsNext = appendGrid(it, si.slots[:0], w, n), w, 0
-		it.Rand.Shuffle(len(si.slots), func(a, b int) { si.slots[a], si.slots[b] = si.slots[b], si.slots[a] })
+		shuffle(it, si.slots)
 	}
 	si.slotsNext++
 	return si.slots[si.slotsNext-1]
+}
+
+// shuffle puts q in random order, drawn from the item's stream.
+func shuffle[T any](it Item, q []T) {
+	it.Rand.Shuffle(len(q), func(a, b int) { q[a], q[b] = q[b], q[a] })
 }
 
 // appendGrid appends to dst the starts of the windows of w samples on a

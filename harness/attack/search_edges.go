@@ -1,5 +1,7 @@
 package attack
 
+import "slices"
+
 // The last stage of Search.Edges, once the tree is done. The tree leaves
 // the signs in runs; what is left to gain at the finest scale is mostly
 // where the runs meet. Each pass proposes, in random order, moving every
@@ -42,9 +44,8 @@ func (e *searchEdges) pass(it Item, s []float64) {
 	for k := moves; k < len(e.queue); k++ {
 		e.queue[k] = -1 - e.queue[k]
 	}
-	shuffle := func(q []int) { it.Rand.Shuffle(len(q), func(a, b int) { q[a], q[b] = q[b], q[a] }) }
-	shuffle(e.queue[:moves])
-	shuffle(e.queue[moves:])
+	shuffle(it, e.queue[:moves])
+	shuffle(it, e.queue[moves:])
 }
 
 // propose writes into next (a copy of the signs s) the next proposal.
@@ -100,7 +101,5 @@ func (e *searchEdges) result(kept bool) {
 	if b <= 0 {
 		return // proposeMove rejects one past the end
 	}
-	e.queue = append(e.queue, 0)
-	copy(e.queue[e.next+1:], e.queue[e.next:])
-	e.queue[e.next] = 2*b + side
+	e.queue = slices.Insert(e.queue, e.next, 2*b+side)
 }

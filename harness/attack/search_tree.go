@@ -49,13 +49,8 @@ func newSearchTree(it Item, n, w, least int) *searchTree {
 	for lo := it.Rand.IntN(w) - w + 1; lo < n; lo += w {
 		t.tasks = append(t.tasks, treeTask{a: treeNode{lo: max(lo, 0), hi: min(lo+w, n)}})
 	}
-	t.shuffle(it)
+	shuffle(it, t.tasks)
 	return t
-}
-
-// shuffle puts the level's tasks in random order.
-func (t *searchTree) shuffle(it Item) {
-	it.Rand.Shuffle(len(t.tasks), func(a, b int) { t.tasks[a], t.tasks[b] = t.tasks[b], t.tasks[a] })
 }
 
 // start sets the signs s of the span (which begins at sample off of the
@@ -130,5 +125,5 @@ func (t *searchTree) nextLevel(it Item) {
 	}
 	t.done = t.done[:0]
 	t.last = len(t.tasks) == 0
-	t.shuffle(it)
+	shuffle(it, t.tasks)
 }
