@@ -6,6 +6,9 @@
 // developer tool for BENCHMARKS.md; the same study on the reference CNN
 // runs through `ecgrobust run` with the specs in harness/attack/testdata.
 //
+// -wb-only and -wb-missed split the correctly classified records by
+// whether white-box SAP flips them, so that a long study runs in parts.
+//
 // Diagnostics: -project D bounds what the estimator could reach with
 // unlimited queries; -surrogate W measures a transfer prior.
 //
@@ -50,6 +53,7 @@ func main() {
 		stepUV     = flag.Float64("step", 1, "step α in µV")
 		margin     = flag.Bool("margin", false, "ascend the logit margin instead of cross-entropy")
 		wbOnly     = flag.Bool("wb-only", false, "attack black-box only the records white-box SAP flipped (success then counts out of those)")
+		wbMissed   = flag.Bool("wb-missed", false, "attack black-box only the correctly classified records white-box SAP did not flip (with -wb-only's runs, the whole split's black-box successes)")
 		project    = flag.String("project", "", "instead of black-box SAP, run white-box SAP with gradients projected as finite differences at these downsamples would see them (comma-separated; see projected)")
 		surrogate  = flag.String("surrogate", "", "weights file of a second CNN: print gradient cosines with it, then run white-box SAP on the target with its gradients (a transfer attack)")
 		conc       = flag.Int("concentration", 0, "print how the smoothed gradient's energy is spread over time (QRS windows of ± this many samples) and stop")
@@ -178,14 +182,17 @@ func main() {
 		log.Fatal(err)
 	}
 	ws, wq := count(wb)
-	if *wbOnly {
-		var flipped []attack.Item
+	if *wbOnly && *wbMissed {
+		log.Fatal("-wb-only and -wb-missed exclude each other")
+	}
+	if *wbOnly || *wbMissed {
+		var chosen []attack.Item
 		for i, o := range wb {
-			if o.Success {
-				flipped = append(flipped, keep[i])
+			if o.Success == *wbOnly {
+				chosen = append(chosen, keep[i])
 			}
 		}
-		keep = flipped
+		keep = chosen
 	}
 	sap = attack.SAP{EarlyStop: true, PGDSteps: *pgdSteps, Steps: *sapSteps, StepUV: *stepUV}
 	if *margin {
