@@ -9,7 +9,8 @@
 // -wb-only and -wb-missed split the correctly classified records by
 // whether white-box SAP flips them, so that a long study runs in parts.
 //
-// Diagnostics: -project D bounds what the estimator could reach with
+// Diagnostics: -blocks B measures how coarse white-box SAP's signs can
+// be and still flip; -project D bounds what the estimator could reach with
 // unlimited queries; -surrogate W measures a transfer prior.
 //
 //	go run ./cmd/bbstudy -records 40 -budgets 500,1000,2000,5000
@@ -77,6 +78,7 @@ func main() {
 		minSpan    = flag.Int("min-span", 0, "attack only records whose recorded span has at least this many samples")
 		maxSpan    = flag.Int("max-span", 0, "attack only records whose recorded span has at most this many samples (0: no limit)")
 		idFile     = flag.String("ids", "", "attack only the records whose IDs this file lists, one per line")
+		blocks     = flag.String("blocks", "", "print whether the signs of white-box SAP's perturbation, as one sign per block of these sizes, flip each record, and stop")
 		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
 	)
 	flag.Parse()
@@ -173,6 +175,18 @@ func main() {
 		return succ, q / float64(len(out))
 	}
 	sap := attack.SAP{EarlyStop: true}
+	if *blocks != "" {
+		var sizes []int
+		for _, bs := range strings.Split(*blocks, ",") {
+			b, err := strconv.Atoi(bs)
+			if err != nil || b < 1 {
+				log.Fatalf("-blocks: %q", bs)
+			}
+			sizes = append(sizes, b)
+		}
+		blockSigns(ctx, clf, items(), sizes)
+		return
+	}
 	if *conc > 0 {
 		concentration(ctx, clf.(model.Gradienter), items(), *conc)
 		return
@@ -262,7 +276,7 @@ func main() {
 						if o.Scores != nil {
 							margin = attack.Loss(o.Scores, clf.Info().Scores, keep[i].Label, model.LogitMargin)
 						}
-						fmt.Printf("record %s (%s): success %v, queries %d, span %d, margin %.4f\n", keep[i].Record.ID, keep[i].Record.Label, o.Success, o.Queries, keep[i].Record.ValidSpan().Len(), margin)
+						fmt.Printf("record %s (%s): success %v, queries %d, span %d, margin %.4f, runs %d\n", keep[i].Record.ID, keep[i].Record.Label, o.Success, o.Queries, keep[i].Record.ValidSpan().Len(), margin, signRuns(keep[i], o.Adversarial))
 					}
 				}
 				s, mq := count(out)
