@@ -73,7 +73,7 @@ func blockSigns(ctx context.Context, clf model.Classifier, items []attack.Item, 
 			margins[k] = append(margins[k], m)
 			fmt.Printf(" B%d %.3f", b, m)
 		}
-		fmt.Printf(" (runs: %d)\n", signRuns(it, o.Adversarial))
+		fmt.Printf(" (runs: %d, toward %s)\n", signRuns(it, o.Adversarial), runnerUp(clf, it, o.Scores))
 	}
 	fmt.Printf("mean autocorrelation of the signs at lags 1..64:")
 	for l := 1; l <= 64; l++ {
@@ -108,4 +108,19 @@ func sign(v float64) float64 {
 		return -1
 	}
 	return 1
+}
+
+// runnerUp names the highest-scoring class other than the item's label
+// ("-" without scores).
+func runnerUp(clf model.Classifier, it attack.Item, scores []float64) string {
+	best := -1
+	for c, v := range scores {
+		if c != it.Label && (best < 0 || v > scores[best]) {
+			best = c
+		}
+	}
+	if best < 0 {
+		return "-"
+	}
+	return clf.Info().Classes[best]
 }

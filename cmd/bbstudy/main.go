@@ -71,7 +71,8 @@ func main() {
 		perRecord  = flag.Bool("per-record", false, "with -search: also print each record's outcome and queries")
 		tree       = flag.Bool("tree", false, "with -search: the tree of halves (Search.Tree; implies -sweep -hierarchy)")
 		edges      = flag.Bool("edges", false, "with -search: after the tree, move the boundaries between runs of one sign first (Search.Edges; implies -tree)")
-		searchCE   = flag.Bool("search-ce", false, "with -search: judge proposals by cross-entropy instead of the logit margin")
+		searchTo   = flag.String("search-target", "", "with -search: a targeted search toward this class (records of the class itself are left out)")
+		searchCE   = flag.Bool("search-ce", false, "with -search: judge proposals by cross-entropy, the engine's loss for a search (without it, the logit margin, the engine's loss before 2026-12-07)")
 		perClass   = flag.Int("per-class", 20, "with -reference: records drawn per class from the test split (0: all 853)")
 		part       = flag.String("part", "", "with -reference: attack only part k of n (\"k/n\", 0-based) of the correctly classified records, to split a study across processes")
 		draw       = flag.Uint64("draw", 2020, "with -reference: the seed of the per-class draw from the test split (dataset seed; 2020 is bbstudy-cnn-test-split.yaml's)")
@@ -266,7 +267,20 @@ func main() {
 				log.Fatal(err)
 			}
 			for _, b := range budgetList {
-				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: searchLoss, Sweep: *sweep, Hierarchy: *hierarchy, Tree: *tree, Edges: *edges, Start: start}.Attack(ctx, attack.NewOracle(clf, nil, items(), int64(b)))
+				its := items()
+				if *searchTo != "" {
+					c := slices.Index(clf.Info().Classes, *searchTo)
+					if c < 0 {
+						log.Fatalf("-search-target %q: the model's classes are %v", *searchTo, clf.Info().Classes)
+					}
+					for k := range its {
+						its[k].Target = c
+						if its[k].Label == c {
+							its[k].Target = -1
+						}
+					}
+				}
+				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: searchLoss, Sweep: *sweep, Hierarchy: *hierarchy, Tree: *tree, Edges: *edges, Start: start}.Attack(ctx, attack.NewOracle(clf, nil, its, int64(b)))
 				if err != nil {
 					log.Fatal(err)
 				}
@@ -276,7 +290,7 @@ func main() {
 						if o.Scores != nil {
 							margin = attack.Loss(o.Scores, clf.Info().Scores, keep[i].Label, model.LogitMargin)
 						}
-						fmt.Printf("record %s (%s): success %v, queries %d, span %d, margin %.4f, runs %d\n", keep[i].Record.ID, keep[i].Record.Label, o.Success, o.Queries, keep[i].Record.ValidSpan().Len(), margin, signRuns(keep[i], o.Adversarial))
+						fmt.Printf("record %s (%s): success %v, queries %d, span %d, margin %.4f, runs %d, toward %s\n", keep[i].Record.ID, keep[i].Record.Label, o.Success, o.Queries, keep[i].Record.ValidSpan().Len(), margin, signRuns(keep[i], o.Adversarial), runnerUp(clf, keep[i], o.Scores))
 					}
 				}
 				s, mq := count(out)

@@ -79,8 +79,8 @@ type Search struct {
 	// signs, and from random ones where it is 0.
 	Start func(it Item) []float64
 	// Loss judges proposals (default CrossEntropy, as for the other
-	// attacks; BENCHMARKS.md measured LogitMargin, the spec's default for
-	// a search).
+	// attacks, and the spec's default for a search; BENCHMARKS.md
+	// compares it with LogitMargin).
 	Loss model.Loss
 }
 

@@ -90,12 +90,12 @@ func makePlans(s *spec.Spec, info model.Info, hasGradient, fidelityFallback, hav
 				// then passes that move the boundaries between runs of
 				// one sign by 4 samples before sweeping 4-sample windows.
 				// On the reference CNN at 5,000 queries, over the whole
-				// test split, this flips 88 % of white-box SAP's flips
-				// (321 of 366; the tree with grid sweeps 318, the plain
-				// hierarchy 309), and 1 of the 360 records white-box SAP
-				// does not flip: 322 / 366 = 88 % (BENCHMARKS.md, "A tree
-				// of halves", "Moving the boundaries", "The records
-				// white-box SAP does not flip").
+				// test split, this flips 89 % of white-box SAP's flips
+				// with the spec's default loss, cross-entropy (326 of
+				// 366; with the logit margin 321, the tree with grid
+				// sweeps 318, the plain hierarchy 309; BENCHMARKS.md, "A
+				// tree of halves", "Moving the boundaries", "The search's
+				// loss").
 				p.method = attack.Search{EpsilonUV: a.EpsilonUV, Smoother: p.smoother, Loss: loss,
 					InitialFraction: 0.2, MinWindow: 4, Edges: true}
 			case a.Type == spec.TypePGD:

@@ -325,7 +325,7 @@ dataset: {source: demo}
 seed: 1
 attacks:
   - {id: sap, type: sap, gradient: search}
-  - {id: pgd, type: pgd, gradient: search, query_budget: 800, loss: cross_entropy, early_stop: true}
+  - {id: pgd, type: pgd, gradient: search, query_budget: 800, loss: logit_margin, early_stop: true}
 criteria:
   - {id: c, expr: sap_success_rate < 0.1}
 `))
@@ -333,16 +333,16 @@ criteria:
 		t.Fatal(err)
 	}
 	sap, pgd := s.Attacks[0], s.Attacks[1]
-	if sap.Loss != LossLogitMargin || sap.QueryBudget != 5000 || sap.EpsilonUV != 10 || len(sap.KernelSizes) != 5 {
-		t.Errorf("sap search: loss %q, budget %d, ε %v, kernels %v; want logit_margin, 5000, 10, Han 2020's", sap.Loss, sap.QueryBudget, sap.EpsilonUV, sap.KernelSizes)
+	if sap.Loss != LossCrossEntropy || sap.QueryBudget != 5000 || sap.EpsilonUV != 10 || len(sap.KernelSizes) != 5 {
+		t.Errorf("sap search: loss %q, budget %d, ε %v, kernels %v; want cross_entropy, 5000, 10, Han 2020's", sap.Loss, sap.QueryBudget, sap.EpsilonUV, sap.KernelSizes)
 	}
 	// Settings a search does not use are not filled in, so the resolved
 	// spec does not claim steps that never ran.
 	if sap.Steps != 0 || sap.StepUV != 0 || sap.PGDSteps != 0 || sap.FDDirections != 0 || sap.FDSigmaUV != 0 {
 		t.Errorf("sap search got steps %d, step %v, pgd_steps %d, fd %d/%v; want all 0", sap.Steps, sap.StepUV, sap.PGDSteps, sap.FDDirections, sap.FDSigmaUV)
 	}
-	if pgd.Loss != LossCrossEntropy || pgd.QueryBudget != 800 {
-		t.Errorf("pgd search: loss %q, budget %d; want the spec's cross_entropy, 800", pgd.Loss, pgd.QueryBudget)
+	if pgd.Loss != LossLogitMargin || pgd.QueryBudget != 800 {
+		t.Errorf("pgd search: loss %q, budget %d; want the spec's logit_margin, 800", pgd.Loss, pgd.QueryBudget)
 	}
 }
 
