@@ -83,14 +83,7 @@ func main() {
 		hunt       = flag.Int("signhunt", 0, "instead of finite differences, run the SignHunter-style sign search (see signHunt) with blocks down to this many samples")
 	)
 	flag.Parse()
-	var budgetList []int
-	for _, bs := range strings.Split(*budgets, ",") {
-		b, err := strconv.Atoi(bs)
-		if err != nil {
-			log.Fatalf("-budgets: %v", err)
-		}
-		budgetList = append(budgetList, b)
-	}
+	budgetList := intList("budgets", *budgets, math.MinInt)
 	ctx := context.Background()
 	var clf model.Classifier = modeltest.Analytic{}
 	var recs []ecg.Record
@@ -177,15 +170,7 @@ func main() {
 	}
 	sap := attack.SAP{EarlyStop: true}
 	if *blocks != "" {
-		var sizes []int
-		for _, bs := range strings.Split(*blocks, ",") {
-			b, err := strconv.Atoi(bs)
-			if err != nil || b < 1 {
-				log.Fatalf("-blocks: %q", bs)
-			}
-			sizes = append(sizes, b)
-		}
-		blockSigns(ctx, clf, items(), sizes)
+		blockSigns(ctx, clf, items(), intList("blocks", *blocks, 1))
 		return
 	}
 	if *conc > 0 {
@@ -346,4 +331,20 @@ func main() {
 			}
 		}
 	}
+}
+
+// intList parses flag name's comma-separated integers, each at least least.
+func intList(name, s string, least int) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			log.Fatalf("-%s: %q is not an integer", name, f)
+		}
+		if v < least {
+			log.Fatalf("-%s: %d is below %d", name, v, least)
+		}
+		out = append(out, v)
+	}
+	return out
 }

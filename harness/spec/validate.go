@@ -161,15 +161,16 @@ func (v *validator) applyDefaults() {
 					a.KernelSigmas = slices.Clone(SAPKernelSigmas)
 				}
 			}
+			// Every attack, a search included, ascends cross-entropy by
+			// default (for a search it flips more records on the
+			// reference CNN than the logit margin: BENCHMARKS.md, "The
+			// search's loss").
+			if !set("loss") {
+				a.Loss = LossCrossEntropy
+			}
 			if a.Gradient == GradientSearch {
-				// A search has no steps and no estimates; it accepts
-				// proposals by cross-entropy, as the other attacks ascend
-				// it (on the reference CNN it flips more records than the
-				// logit margin: BENCHMARKS.md, "The search's loss"), and
-				// runs for its query budget.
-				if !set("loss") {
-					a.Loss = LossCrossEntropy
-				}
+				// A search has no steps and no estimates; it runs for its
+				// query budget.
 				if !set("query_budget") {
 					a.QueryBudget = 5000
 				}
@@ -186,9 +187,6 @@ func (v *validator) applyDefaults() {
 			}
 			if a.Type == TypeSAP && !set("pgd_steps") {
 				a.PGDSteps = 20
-			}
-			if !set("loss") {
-				a.Loss = LossCrossEntropy
 			}
 			if !set("fd_directions") {
 				a.FDDirections = 50
