@@ -70,10 +70,13 @@ type Search struct {
 	// Hierarchy does at its last level.
 	Tree bool
 	// Edges (implying Tree) replaces those last sweeps by passes that
-	// first move every boundary between runs of one sign by MinWindow (a
-	// kept move pushed on at once), then sweep a grid of MinWindow
+	// first move every boundary between runs of one sign by EdgeWindow (a
+	// kept move pushed on at once), then sweep a grid of EdgeWindow
 	// (search_edges.go). The engine's setting.
 	Edges bool
+	// EdgeWindow is that stage's window in samples at 300 Hz (default
+	// MinWindow), scaled to each record's rate.
+	EdgeWindow int
 	// Start, when set, returns an item's starting perturbation (the
 	// whole signal, in adu; nil for none): the search starts from its
 	// signs, and from random ones where it is 0.
@@ -92,6 +95,9 @@ func (s Search) WithDefaults() Search {
 	if s.MinWindow == 0 {
 		s.MinWindow = 16
 	}
+	if s.EdgeWindow == 0 {
+		s.EdgeWindow = s.MinWindow
+	}
 	if s.InitialFraction == 0 {
 		s.InitialFraction = 0.05
 	}
@@ -103,9 +109,9 @@ func (s Search) WithDefaults() Search {
 
 // Validate reports nonsensical settings.
 func (s Search) Validate() error {
-	if !(s.EpsilonUV > 0) || s.MinWindow < 1 || !(s.InitialFraction > 0 && s.InitialFraction <= 1) || s.Queries < 1 {
-		return fmt.Errorf("attack: search needs ε > 0, a minimum window ≥ 1 sample, an initial fraction in (0, 1] and ≥ 1 query; got ε %v µV, window %d, fraction %v, queries %d",
-			s.EpsilonUV, s.MinWindow, s.InitialFraction, s.Queries)
+	if !(s.EpsilonUV > 0) || s.MinWindow < 1 || s.EdgeWindow < 1 || !(s.InitialFraction > 0 && s.InitialFraction <= 1) || s.Queries < 1 {
+		return fmt.Errorf("attack: search needs ε > 0, minimum and edge windows ≥ 1 sample, an initial fraction in (0, 1] and ≥ 1 query; got ε %v µV, windows %d and %d, fraction %v, queries %d",
+			s.EpsilonUV, s.MinWindow, s.EdgeWindow, s.InitialFraction, s.Queries)
 	}
 	return nil
 }
@@ -118,6 +124,7 @@ var searchSchedule = []int64{1, 5, 20, 50, 100, 200, 400, 600, 800}
 type searchItem struct {
 	start, end int       // recorded span
 	window     int       // least window, samples
+	edgeWindow int       // the edge stage's window, samples
 	eps        float64   // ε in adu
 	s, sNext   []float64 // signs on the span: accepted and proposed
 	theta      []float64 // ε·s on the whole signal (0 outside the span)
@@ -157,8 +164,8 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 	for i, it := range o.items {
 		x := it.Record.Signal.Samples
 		vs := it.Record.ValidSpan()
-		w := max(1, int(math.Round(float64(s.MinWindow)*it.Record.Signal.Rate/300)))
-		si := &searchItem{start: vs.Start, end: vs.End, window: w, eps: it.Record.Signal.ADU(s.EpsilonUV),
+		w := perRate(s.MinWindow, it.Record.Signal.Rate)
+		si := &searchItem{start: vs.Start, end: vs.End, window: w, edgeWindow: perRate(s.EdgeWindow, it.Record.Signal.Rate), eps: it.Record.Signal.ADU(s.EpsilonUV),
 			s: make([]float64, vs.Len()), theta: make([]float64, len(x)), next: make([]float64, len(x)), cur: make([]float64, len(x))}
 		var from []float64
 		if s.Start != nil {
@@ -255,7 +262,7 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 		// windows of MinWindow.
 		si.tree = nil
 		if s.Edges {
-			si.edges = newSearchEdges(it, si.s, si.window)
+			si.edges = newSearchEdges(it, si.s, si.edgeWindow)
 		} else {
 			si.level = max(0, int(math.Ceil(math.Log2(s.InitialFraction*float64(n)/float64(si.window)))))
 		}
@@ -308,6 +315,11 @@ func setOneSign(it Item, s, next []float64, lo, hi int) {
 	for t := lo; t < hi; t++ {
 		next[t] = v
 	}
+}
+
+// perRate scales a window of w samples at 300 Hz to rate, never below 1.
+func perRate(w int, rate float64) int {
+	return max(1, int(math.Round(float64(w)*rate/300)))
 }
 
 // window is the size of windows covering a share p of n samples, never

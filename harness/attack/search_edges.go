@@ -5,16 +5,18 @@ import "slices"
 // The last stage of Search.Edges, once the tree is done. The tree leaves
 // the signs in runs; what is left to gain at the finest scale is mostly
 // where the runs meet. Each pass proposes, in random order, moving every
-// boundary between two runs by one least window to either side (the run
-// on the other side grows), and pushes a kept move on by another window
-// at once; then, in random order, the windows of a least-window grid at
-// a random offset, each set to one random sign (the other one when it has
-// it already), as the hierarchy's last level does: inside a run this
-// starts a new one, across a boundary it moves it by less than a window.
+// boundary between two runs by one edge window (Search.EdgeWindow) to
+// either side (the run on the other side grows), and pushes a kept move
+// on by another window at once; then, in random order, the windows of a
+// grid of that window at a random offset, each set to one random sign
+// (the other one when it has it already), as the hierarchy's last level
+// does: inside a run this starts a new one, across a boundary it moves it
+// by less than a window. A window finer than the tree's least places the
+// boundaries more precisely (BENCHMARKS.md, "Finer boundaries").
 
 // searchEdges is one item's state in that stage.
 type searchEdges struct {
-	w int // the least window, samples
+	w int // the stage's window, samples
 	// queue is the pass: c ≥ 0 moves boundary c/2 to the left (c even:
 	// the run on its right grows) or to the right (c odd); c < 0 is the
 	// grid window starting at −1−c.

@@ -73,7 +73,7 @@ func TestSearchTargeted(t *testing.T) {
 }
 
 func TestSearchValidate(t *testing.T) {
-	for _, s := range []attack.Search{{EpsilonUV: -1}, {InitialFraction: 2}, {MinWindow: -3}} {
+	for _, s := range []attack.Search{{EpsilonUV: -1}, {InitialFraction: 2}, {MinWindow: -3}, {EdgeWindow: -1}} {
 		if _, err := s.Attack(t.Context(), attack.NewOracle(modeltest.Analytic{}, nil, items(t, 1, 1), 0)); err == nil {
 			t.Errorf("%+v: no error", s)
 		}
@@ -135,6 +135,8 @@ func TestSearchTreeSaves(t *testing.T) {
 	base := attack.Search{Smoother: attack.DefaultSmoother(300), Loss: model.LogitMargin, InitialFraction: 0.2, MinWindow: 4, Sweep: true, Hierarchy: true}
 	tree, edges := base, base
 	tree.Tree, edges.Edges = true, true
+	fine := edges
+	fine.EdgeWindow = 2
 	queries := func(out []attack.Outcome, budget int64) (q int64) {
 		for i, o := range out {
 			if o.Queries > budget {
@@ -150,7 +152,7 @@ func TestSearchTreeSaves(t *testing.T) {
 		name   string
 		s      attack.Search
 		budget int64
-	}{{"tree", tree, budget}, {"edges", edges, 1500}} {
+	}{{"tree", tree, budget}, {"edges", edges, 1500}, {"edges of 2 samples", fine, 1500}} {
 		clf := model.NewCounting(blackBox{modeltest.Analytic{}})
 		out := run(t, c.s, clf, nil, it(6), c.budget)
 		checkBounds(t, it(6), out, 10)
@@ -160,6 +162,9 @@ func TestSearchTreeSaves(t *testing.T) {
 		if !reflect.DeepEqual(out, run(t, c.s, modeltest.Analytic{}, nil, it(6), c.budget)) {
 			t.Errorf("%s: two runs with the same seeds differ", c.name)
 		}
+	}
+	if reflect.DeepEqual(run(t, edges, modeltest.Analytic{}, nil, it(6), 1500), run(t, fine, modeltest.Analytic{}, nil, it(6), 1500)) {
+		t.Error("edge windows of 4 and 2 samples: the same outcomes; want EdgeWindow to change the edge stage")
 	}
 	var ns, np, qs, qp int64
 	for seed := range uint64(5) {
