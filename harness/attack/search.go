@@ -71,11 +71,11 @@ type Search struct {
 	Tree bool
 	// Edges (implying Tree) replaces those last sweeps by passes that
 	// first move every boundary between runs of one sign by EdgeWindow (a
-	// kept move pushed on at once), then sweep a grid of EdgeWindow
+	// kept move pushed on at once), then sweep a grid of MinWindow
 	// (search_edges.go). The engine's setting.
 	Edges bool
-	// EdgeWindow is that stage's window in samples at 300 Hz (default
-	// MinWindow), scaled to each record's rate.
+	// EdgeWindow is the step by which that stage moves a boundary, in
+	// samples at 300 Hz (default MinWindow), scaled to each record's rate.
 	EdgeWindow int
 	// Start, when set, returns an item's starting perturbation (the
 	// whole signal, in adu; nil for none): the search starts from its
@@ -124,7 +124,7 @@ var searchSchedule = []int64{1, 5, 20, 50, 100, 200, 400, 600, 800}
 type searchItem struct {
 	start, end int       // recorded span
 	window     int       // least window, samples
-	edgeWindow int       // the edge stage's window, samples
+	edgeWindow int       // the edge stage's step, samples
 	eps        float64   // ε in adu
 	s, sNext   []float64 // signs on the span: accepted and proposed
 	theta      []float64 // ε·s on the whole signal (0 outside the span)
@@ -262,7 +262,7 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 		// windows of MinWindow.
 		si.tree = nil
 		if s.Edges {
-			si.edges = newSearchEdges(it, si.s, si.edgeWindow)
+			si.edges = newSearchEdges(it, si.s, si.edgeWindow, si.window)
 		} else {
 			si.level = max(0, int(math.Ceil(math.Log2(s.InitialFraction*float64(n)/float64(si.window)))))
 		}

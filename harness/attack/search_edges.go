@@ -5,18 +5,19 @@ import "slices"
 // The last stage of Search.Edges, once the tree is done. The tree leaves
 // the signs in runs; what is left to gain at the finest scale is mostly
 // where the runs meet. Each pass proposes, in random order, moving every
-// boundary between two runs by one edge window (Search.EdgeWindow) to
-// either side (the run on the other side grows), and pushes a kept move
-// on by another window at once; then, in random order, the windows of a
-// grid of that window at a random offset, each set to one random sign
-// (the other one when it has it already), as the hierarchy's last level
-// does: inside a run this starts a new one, across a boundary it moves it
-// by less than a window. A window finer than the tree's least places the
+// boundary between two runs by one step (Search.EdgeWindow) to either
+// side (the run on the other side grows), and pushes a kept move on by
+// another step at once; then, in random order, the windows of a grid of
+// the least window at a random offset, each set to one random sign (the
+// other one when it has it already), as the hierarchy's last level does:
+// inside a run this starts a new one, across a boundary it moves it by
+// less than a window. A step finer than the least window places the
 // boundaries more precisely (BENCHMARKS.md, "Finer boundaries").
 
 // searchEdges is one item's state in that stage.
 type searchEdges struct {
-	w int // the stage's window, samples
+	w int // the step a boundary moves by, samples
+	g int // the grid's window, samples
 	// queue is the pass: c ≥ 0 moves boundary c/2 to the left (c even:
 	// the run on its right grows) or to the right (c odd); c < 0 is the
 	// grid window starting at −1−c.
@@ -25,9 +26,10 @@ type searchEdges struct {
 	move  int // the move under test, or −1
 }
 
-// newSearchEdges starts the stage on signs s with windows of w samples.
-func newSearchEdges(it Item, s []float64, w int) *searchEdges {
-	e := &searchEdges{w: max(1, min(w, len(s))), move: -1}
+// newSearchEdges starts the stage on signs s with moves of w samples and
+// grid windows of g.
+func newSearchEdges(it Item, s []float64, w, g int) *searchEdges {
+	e := &searchEdges{w: max(1, min(w, len(s))), g: max(1, min(g, len(s))), move: -1}
 	e.pass(it, s)
 	return e
 }
@@ -42,7 +44,7 @@ func (e *searchEdges) pass(it Item, s []float64) {
 		}
 	}
 	moves := len(e.queue)
-	e.queue = appendGrid(it, e.queue, e.w, len(s))
+	e.queue = appendGrid(it, e.queue, e.g, len(s))
 	for k := moves; k < len(e.queue); k++ {
 		e.queue[k] = -1 - e.queue[k]
 	}
@@ -65,7 +67,7 @@ func (e *searchEdges) propose(it Item, s, next []float64) {
 			}
 			continue
 		}
-		setOneSign(it, s, next, -1-c, -1-c+e.w)
+		setOneSign(it, s, next, -1-c, -1-c+e.g)
 		return
 	}
 }

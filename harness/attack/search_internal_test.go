@@ -207,7 +207,7 @@ func TestSearchEdges(t *testing.T) {
 		}
 		return v
 	}
-	e := newSearchEdges(it, s, w)
+	e := newSearchEdges(it, s, w, w)
 	if moves := 2 * 5; len(e.queue) < moves+n/w || e.queue[moves-1] < 0 || e.queue[moves] >= 0 {
 		t.Fatalf("pass of %d: want the 10 moves of the 5 boundaries first, then a grid of ≥ %d windows", len(e.queue), n/w)
 	}

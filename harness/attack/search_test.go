@@ -152,7 +152,7 @@ func TestSearchTreeSaves(t *testing.T) {
 		name   string
 		s      attack.Search
 		budget int64
-	}{{"tree", tree, budget}, {"edges", edges, 1500}, {"edges of 2 samples", fine, 1500}} {
+	}{{"tree", tree, budget}, {"edges", edges, 1500}, {"edges with 2-sample moves", fine, 1500}} {
 		clf := model.NewCounting(blackBox{modeltest.Analytic{}})
 		out := run(t, c.s, clf, nil, it(6), c.budget)
 		checkBounds(t, it(6), out, 10)
@@ -164,7 +164,7 @@ func TestSearchTreeSaves(t *testing.T) {
 		}
 	}
 	if reflect.DeepEqual(run(t, edges, modeltest.Analytic{}, nil, it(6), 1500), run(t, fine, modeltest.Analytic{}, nil, it(6), 1500)) {
-		t.Error("edge windows of 4 and 2 samples: the same outcomes; want EdgeWindow to change the edge stage")
+		t.Error("moves of 4 and 2 samples: the same outcomes; want EdgeWindow to change the edge stage")
 	}
 	var ns, np, qs, qp int64
 	for seed := range uint64(5) {

@@ -13,7 +13,7 @@ import (
 
 // TestSearchPlan checks the search a spec's gradient: search runs: the
 // tree from 0.2 of the record down to 4 samples, then the edge stage with
-// 2-sample windows, judged by the spec's default loss, cross-entropy
+// 2-sample moves, judged by the spec's default loss, cross-entropy
 // (BENCHMARKS.md, "Finer boundaries").
 func TestSearchPlan(t *testing.T) {
 	data, err := os.ReadFile("../attack/testdata/bbstudy-cnn-search.yaml")
