@@ -70,13 +70,13 @@ type Search struct {
 	// Hierarchy does at its last level.
 	Tree bool
 	// Edges (implying Tree) replaces those last sweeps by passes that
-	// first move every boundary between runs of one sign by EdgeWindow (a
+	// first move every boundary between runs of one sign by EdgeStep (a
 	// kept move pushed on at once), then sweep a grid of MinWindow
 	// (search_edges.go). The engine's setting.
 	Edges bool
-	// EdgeWindow is the step by which that stage moves a boundary, in
+	// EdgeStep is the step by which that stage moves a boundary, in
 	// samples at 300 Hz (default MinWindow), scaled to each record's rate.
-	EdgeWindow int
+	EdgeStep int
 	// Start, when set, returns an item's starting perturbation (the
 	// whole signal, in adu; nil for none): the search starts from its
 	// signs, and from random ones where it is 0.
@@ -95,8 +95,8 @@ func (s Search) WithDefaults() Search {
 	if s.MinWindow == 0 {
 		s.MinWindow = 16
 	}
-	if s.EdgeWindow == 0 {
-		s.EdgeWindow = s.MinWindow
+	if s.EdgeStep == 0 {
+		s.EdgeStep = s.MinWindow
 	}
 	if s.InitialFraction == 0 {
 		s.InitialFraction = 0.05
@@ -109,9 +109,9 @@ func (s Search) WithDefaults() Search {
 
 // Validate reports nonsensical settings.
 func (s Search) Validate() error {
-	if !(s.EpsilonUV > 0) || s.MinWindow < 1 || s.EdgeWindow < 1 || !(s.InitialFraction > 0 && s.InitialFraction <= 1) || s.Queries < 1 {
-		return fmt.Errorf("attack: search needs ε > 0, minimum and edge windows ≥ 1 sample, an initial fraction in (0, 1] and ≥ 1 query; got ε %v µV, windows %d and %d, fraction %v, queries %d",
-			s.EpsilonUV, s.MinWindow, s.EdgeWindow, s.InitialFraction, s.Queries)
+	if !(s.EpsilonUV > 0) || s.MinWindow < 1 || s.EdgeStep < 1 || !(s.InitialFraction > 0 && s.InitialFraction <= 1) || s.Queries < 1 {
+		return fmt.Errorf("attack: search needs ε > 0, a least window and an edge step ≥ 1 sample, an initial fraction in (0, 1] and ≥ 1 query; got ε %v µV, least window %d, edge step %d, fraction %v, queries %d",
+			s.EpsilonUV, s.MinWindow, s.EdgeStep, s.InitialFraction, s.Queries)
 	}
 	return nil
 }
@@ -124,7 +124,7 @@ var searchSchedule = []int64{1, 5, 20, 50, 100, 200, 400, 600, 800}
 type searchItem struct {
 	start, end int       // recorded span
 	window     int       // least window, samples
-	edgeWindow int       // the edge stage's step, samples
+	edgeStep   int       // the edge stage's step, samples
 	eps        float64   // ε in adu
 	s, sNext   []float64 // signs on the span: accepted and proposed
 	theta      []float64 // ε·s on the whole signal (0 outside the span)
@@ -165,7 +165,7 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 		x := it.Record.Signal.Samples
 		vs := it.Record.ValidSpan()
 		w := perRate(s.MinWindow, it.Record.Signal.Rate)
-		si := &searchItem{start: vs.Start, end: vs.End, window: w, edgeWindow: perRate(s.EdgeWindow, it.Record.Signal.Rate), eps: it.Record.Signal.ADU(s.EpsilonUV),
+		si := &searchItem{start: vs.Start, end: vs.End, window: w, edgeStep: perRate(s.EdgeStep, it.Record.Signal.Rate), eps: it.Record.Signal.ADU(s.EpsilonUV),
 			s: make([]float64, vs.Len()), theta: make([]float64, len(x)), next: make([]float64, len(x)), cur: make([]float64, len(x))}
 		var from []float64
 		if s.Start != nil {
@@ -262,7 +262,7 @@ func (s Search) propose(si *searchItem, it Item, used, total int64) {
 		// windows of MinWindow.
 		si.tree = nil
 		if s.Edges {
-			si.edges = newSearchEdges(it, si.s, si.edgeWindow, si.window)
+			si.edges = newSearchEdges(it, si.s, si.edgeStep, si.window)
 		} else {
 			si.level = max(0, int(math.Ceil(math.Log2(s.InitialFraction*float64(n)/float64(si.window)))))
 		}

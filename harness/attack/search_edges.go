@@ -5,7 +5,7 @@ import "slices"
 // The last stage of Search.Edges, once the tree is done. The tree leaves
 // the signs in runs; what is left to gain at the finest scale is mostly
 // where the runs meet. Each pass proposes, in random order, moving every
-// boundary between two runs by one step (Search.EdgeWindow) to either
+// boundary between two runs by one step (Search.EdgeStep) to either
 // side (the run on the other side grows), and pushes a kept move on by
 // another step at once; then, in random order, the windows of a grid of
 // the least window at a random offset, each set to one random sign (the

@@ -98,7 +98,7 @@ func makePlans(s *spec.Spec, info model.Info, hasGradient, fidelityFallback, hav
 				// tree of halves", "Moving the boundaries", "The search's
 				// loss", "Finer boundaries").
 				p.method = attack.Search{EpsilonUV: a.EpsilonUV, Smoother: p.smoother, Loss: loss,
-					InitialFraction: 0.2, MinWindow: 4, Edges: true, EdgeWindow: 2}
+					InitialFraction: 0.2, MinWindow: 4, Edges: true, EdgeStep: 2}
 			case a.Type == spec.TypePGD:
 				p.method = attack.PGD{EpsilonUV: a.EpsilonUV, StepUV: a.StepUV, Steps: a.Steps,
 					RandomStart: a.RandomStart, EarlyStop: a.EarlyStop, Loss: loss}

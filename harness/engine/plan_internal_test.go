@@ -35,7 +35,7 @@ func TestSearchPlan(t *testing.T) {
 			got = append(got, m)
 		}
 	}
-	want := attack.Search{EpsilonUV: 10, Loss: model.CrossEntropy, InitialFraction: 0.2, MinWindow: 4, Edges: true, EdgeWindow: 2}
+	want := attack.Search{EpsilonUV: 10, Loss: model.CrossEntropy, InitialFraction: 0.2, MinWindow: 4, Edges: true, EdgeStep: 2}
 	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 		t.Errorf("searches %+v; want one, %+v", got, want)
 	}
