@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"os"
 	"reflect"
 	"testing"
 
@@ -16,11 +15,7 @@ import (
 // 2-sample moves, judged by the spec's default loss, cross-entropy
 // (BENCHMARKS.md, "Finer boundaries").
 func TestSearchPlan(t *testing.T) {
-	data, err := os.ReadFile("../attack/testdata/bbstudy-cnn-search.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := spec.Parse("bbstudy-cnn-search.yaml", data)
+	s, err := spec.Load("../attack/testdata/bbstudy-cnn-search.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
