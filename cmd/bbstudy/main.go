@@ -73,6 +73,7 @@ func main() {
 		edges      = flag.Bool("edges", false, "with -search: after the tree, move the boundaries between runs of one sign first (Search.Edges; implies -tree)")
 		searchTo   = flag.String("search-target", "", "with -search: a targeted search toward this class (records of that class stay untargeted)")
 		edgeStep   = flag.Int("edge-step", 0, "with -edges: the step in samples by which the edge stage moves a boundary (Search.EdgeStep; 0: the -search window)")
+		edgeMargin = flag.Bool("edge-margin", false, "with -edges: judge the edge stage's proposals by the logit margin (Search.EdgeMargin, the engine's setting)")
 		searchCE   = flag.Bool("search-ce", false, "with -search: judge proposals by cross-entropy, the engine's loss for a search (without it, the logit margin, the engine's loss before 2026-12-07)")
 		perClass   = flag.Int("per-class", 20, "with -reference: records drawn per class from the test split (0: all 853)")
 		part       = flag.String("part", "", "with -reference: attack only part k of n (\"k/n\", 0-based) of the correctly classified records, to split a study across processes")
@@ -266,7 +267,7 @@ func main() {
 						}
 					}
 				}
-				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: searchLoss, Sweep: *sweep, Hierarchy: *hierarchy, Tree: *tree, Edges: *edges, EdgeStep: *edgeStep, Start: start}.Attack(ctx, attack.NewOracle(clf, nil, its, int64(b)))
+				out, err := attack.Search{MinWindow: w, InitialFraction: *fraction, Smoother: attack.DefaultSmoother(300), Loss: searchLoss, Sweep: *sweep, Hierarchy: *hierarchy, Tree: *tree, Edges: *edges, EdgeStep: *edgeStep, EdgeMargin: *edgeMargin, Start: start}.Attack(ctx, attack.NewOracle(clf, nil, its, int64(b)))
 				if err != nil {
 					log.Fatal(err)
 				}

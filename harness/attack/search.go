@@ -29,8 +29,9 @@ import (
 // turn on a grid, coarse to fine; with Tree that hierarchy is a binary
 // tree of halves that skips the halves its measurements predict to lose
 // (search_tree.go); with Edges the finest scale is searched at the
-// boundaries between runs of one sign first (search_edges.go), the
-// engine's setting.
+// boundaries between runs of one sign first (search_edges.go), and with
+// EdgeMargin that stage is judged by the logit margin: the engine's
+// setting.
 //
 // Every iteration is one Predict signal per item, batched across items;
 // an item stops at its first success, or when its query budget (the
@@ -85,6 +86,12 @@ type Search struct {
 	// attacks, and the spec's default for a search; BENCHMARKS.md
 	// compares it with LogitMargin).
 	Loss model.Loss
+	// EdgeMargin judges the edge stage's proposals by the logit margin
+	// (the true class's logit against the highest other, or the
+	// target's) instead of Loss: so close to the boundary, that is what
+	// decides the label. The engine's setting (BENCHMARKS.md, "The last
+	// stage's loss").
+	EdgeMargin bool
 }
 
 // WithDefaults returns s with zero fields set to the defaults.
@@ -122,15 +129,17 @@ var searchSchedule = []int64{1, 5, 20, 50, 100, 200, 400, 600, 800}
 
 // searchItem is one item's state.
 type searchItem struct {
-	start, end int       // recorded span
-	window     int       // least window, samples
-	edgeStep   int       // the edge stage's step, samples
-	eps        float64   // ε in adu
-	s, sNext   []float64 // signs on the span: accepted and proposed
-	theta      []float64 // ε·s on the whole signal (0 outside the span)
-	next       []float64 // the proposed signal
-	cur        []float64 // the accepted signal
-	value      float64   // attacker's objective at cur (higher is better)
+	start, end int        // recorded span
+	window     int        // least window, samples
+	edgeStep   int        // the edge stage's step, samples
+	eps        float64    // ε in adu
+	s, sNext   []float64  // signs on the span: accepted and proposed
+	theta      []float64  // ε·s on the whole signal (0 outside the span)
+	next       []float64  // the proposed signal
+	cur        []float64  // the accepted signal
+	value      float64    // attacker's objective at cur (higher is better)
+	scores     []float64  // the scores at cur
+	loss       model.Loss // the loss value is of
 	// Sweep state: window starts of the current size, in the order
 	// they are proposed, and how many were proposed.
 	slots     []int
@@ -204,8 +213,12 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 			if sc == nil {
 				continue // failed or out of budget: keeps its best state
 			}
-			label, dir := lossLabel(o.items[i], s.Loss)
-			v := dir * Loss(sc, o.info.Scores, label, s.Loss)
+			loss := s.lossFor(si)
+			if loss != si.loss && tr.steps[i] > 0 {
+				// The edge stage begins: judge cur as its proposals are.
+				si.value, si.loss = objective(o.items[i], o.info.Scores, si.scores, loss), loss
+			}
+			v := objective(o.items[i], o.info.Scores, sc, loss)
 			won := succeeded(o.items[i], sc)
 			// A success is kept even when the loss does not rank it
 			// higher (cross-entropy can fall as the label flips).
@@ -217,9 +230,10 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 				si.edges.result(better)
 			}
 			if tr.steps[i] == 0 || better {
-				si.value = v
+				si.value, si.loss = v, loss
 				si.s, si.sNext = si.sNext, si.s
 				si.cur, si.next = si.next, si.cur
+				si.scores = append(si.scores[:0], sc...)
 				tr.observe(i, si.cur, sc)
 			}
 			tr.steps[i]++
@@ -247,6 +261,21 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 		}
 	}
 	return tr.finish(ctx, func(i int) []float64 { return st[i].cur })
+}
+
+// lossFor is the loss that judges si's proposals now.
+func (s Search) lossFor(si *searchItem) model.Loss {
+	if s.EdgeMargin && si.edges != nil {
+		return model.LogitMargin
+	}
+	return s.Loss
+}
+
+// objective is the attacker's objective (higher is better) for it at
+// scores of kind: the loss, ascended or descended as lossLabel says.
+func objective(it Item, kind model.ScoreKind, scores []float64, loss model.Loss) float64 {
+	label, dir := lossLabel(it, loss)
+	return dir * Loss(scores, kind, label, loss)
 }
 
 // propose writes into si.sNext the accepted signs with one window set to

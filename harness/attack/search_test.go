@@ -179,3 +179,62 @@ func TestSearchTreeSaves(t *testing.T) {
 	}
 	t.Logf("tree: %d flipped with %d queries; hierarchy: %d with %d", ns, qs, np, qp)
 }
+
+// TestSearchEdgeMargin checks Search.EdgeMargin: the edge stage keeps
+// what lowers the logit margin; it changes nothing before that stage, nor
+// when Loss is the margin already; the search stays within the budget and
+// ε, counts every query and is deterministic.
+func TestSearchEdgeMargin(t *testing.T) {
+	it := func() []attack.Item { return items(t, 10, 6) }
+	ce := attack.Search{Smoother: attack.DefaultSmoother(300), InitialFraction: 0.2, MinWindow: 4, Edges: true, EdgeStep: 2}
+	ceM := ce
+	ceM.EdgeMargin = true
+	clf := model.NewCounting(blackBox{modeltest.Analytic{}})
+	out := run(t, ceM, clf, nil, it(), 1500)
+	checkBounds(t, it(), out, 10)
+	var q int64
+	for i, o := range out {
+		if o.Queries > 1500 {
+			t.Errorf("item %d: %d queries over the budget 1500", i, o.Queries)
+		}
+		q += o.Queries
+	}
+	if q != clf.Queries() {
+		t.Errorf("outcomes count %d queries, the model saw %d", q, clf.Queries())
+	}
+	if !reflect.DeepEqual(out, run(t, ceM, modeltest.Analytic{}, nil, it(), 1500)) {
+		t.Error("two runs with the same seeds differ")
+	}
+	// The one item left unflipped at 700 queries is in its edge stage
+	// from then on. Its schedule does not depend on the budget, so a run
+	// to a larger budget continues a run to a smaller: judged by the
+	// margin, its margin can only fall, and falls faster than judged by
+	// cross-entropy (to 0.042 at 1,500 queries, against 0.125).
+	kind := modeltest.Analytic{}.Info().Scores
+	margin := func(s attack.Search, budget int64) (float64, bool) {
+		o := run(t, s, modeltest.Analytic{}, nil, it(), budget)[9]
+		return attack.Loss(o.Scores, kind, it()[9].Label, model.LogitMargin), o.Success
+	}
+	last, _ := margin(ceM, 700)
+	for _, b := range []int64{800, 1000, 1500} {
+		m, won := margin(ceM, b)
+		if won || !(m <= last) {
+			t.Errorf("item 9 at %d queries: success %v, margin %.4f; want no success, and a margin no higher than %.4f, at fewer queries", b, won, m, last)
+		}
+		last = m
+	}
+	if m, _ := margin(ce, 1500); !(last < m-0.01) {
+		t.Errorf("item 9 at 1,500 queries: margin %.4f with EdgeMargin, %.4f without; want it lower with", last, m)
+	}
+	// No item's tree ends within 700 queries (the first outcome to
+	// change with EdgeMargin does so at 720): before that, it changes
+	// nothing.
+	if !reflect.DeepEqual(run(t, ceM, modeltest.Analytic{}, nil, it(), 700), run(t, ce, modeltest.Analytic{}, nil, it(), 700)) {
+		t.Error("EdgeMargin changed the outcomes at 700 queries, before any item's edge stage")
+	}
+	m, mM := ce, ceM
+	m.Loss, mM.Loss = model.LogitMargin, model.LogitMargin
+	if !reflect.DeepEqual(run(t, m, modeltest.Analytic{}, nil, it(), 1500), run(t, mM, modeltest.Analytic{}, nil, it(), 1500)) {
+		t.Error("with Loss the logit margin, EdgeMargin changed the outcomes")
+	}
+}
