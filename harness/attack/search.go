@@ -138,7 +138,6 @@ type searchItem struct {
 	next       []float64  // the proposed signal
 	cur        []float64  // the accepted signal
 	value      float64    // attacker's objective at cur (higher is better)
-	scores     []float64  // the scores at cur
 	loss       model.Loss // the loss value is of
 	// Sweep state: window starts of the current size, in the order
 	// they are proposed, and how many were proposed.
@@ -215,8 +214,9 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 			}
 			loss := s.lossFor(si)
 			if loss != si.loss && tr.steps[i] > 0 {
-				// The edge stage begins: judge cur as its proposals are.
-				si.value, si.loss = objective(o.items[i], o.info.Scores, si.scores, loss), loss
+				// The edge stage begins: judge cur (whose scores tr.seen
+				// keeps) as its proposals are.
+				si.value, si.loss = objective(o.items[i], o.info.Scores, tr.seen[i], loss), loss
 			}
 			v := objective(o.items[i], o.info.Scores, sc, loss)
 			won := succeeded(o.items[i], sc)
@@ -233,7 +233,6 @@ func (s Search) Attack(ctx context.Context, o *Oracle) ([]Outcome, error) {
 				si.value, si.loss = v, loss
 				si.s, si.sNext = si.sNext, si.s
 				si.cur, si.next = si.next, si.cur
-				si.scores = append(si.scores[:0], sc...)
 				tr.observe(i, si.cur, sc)
 			}
 			tr.steps[i]++
